@@ -1,0 +1,39 @@
+# extgate — every entry point a developer or CI uses. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test test-fast lint fmt clean
+
+help: ## list targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@echo "==> creating virtualenv $(VENV) and installing extgate[docker,runner,build,dev]"
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[docker,runner,build,dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv with everything installed
+
+lint: $(STAMP) ## ruff check + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP) ## format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test-fast: $(STAMP) ## unit tests that need no Docker images
+	$(VENV)/bin/pytest -m "not docker and not browser"
+
+test: $(STAMP) images sample ## all tests (builds images and the sample bundle first)
+	$(VENV)/bin/pytest
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""extgate: extgate package."""

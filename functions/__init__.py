@@ -1,0 +1,1 @@
+"""extgate: functions package."""
