@@ -1,0 +1,126 @@
+"""The extracted-bundle cache under ``$RUNNER_DATA_DIR/bundles``.
+
+A bundle is served only from ``sha256/<hex>/``, which appears in one atomic
+rename after download, hash verification, safe extraction and manifest checks
+all succeeded — so a half-extracted or unverified bundle is never visible.
+Concurrency: one in-process lock per hash (threads) plus an ``flock`` on a lock
+file (gunicorn workers sharing the data dir); losers of a race reuse the winner's
+directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.bundles.content_hash import format_content_hash, parse_content_hash, sha256_file
+from runner.bundles.errors import BundleError, ContentHashMismatch, ManifestError
+from runner.bundles.extract import ExtractLimits, extract_bundle
+from runner.bundles.manifest import Manifest, load_manifest
+from runner.bundles.pack import WASM
+from runner.bundles.store import BundleStore
+
+
+@dataclass(frozen=True)
+class ExtractedBundle:
+    content_hash: str
+    root: Path
+    manifest: Manifest
+
+    @property
+    def wasm_path(self) -> Path:
+        return self.root / WASM
+
+    @property
+    def ui_dir(self) -> Path:
+        return self.root / "ui"
+
+
+class BundleCache:
+    """Fetch-verify-extract once per content hash; then answer from memory."""
+
+    def __init__(self, cache_dir: Path, store: BundleStore, limits: ExtractLimits | None = None):
+        self.cache_dir = cache_dir
+        self.store = store
+        self.limits = limits or ExtractLimits()
+        self._ready: dict[str, ExtractedBundle] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        (cache_dir / "sha256").mkdir(parents=True, exist_ok=True)
+        (cache_dir / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def get(self, content_hash: str) -> ExtractedBundle:
+        """Return the extracted bundle, fetching it first if needed.
+
+        Raises ``InvalidContentHash`` (400) or a ``BundleError`` (502).
+        """
+        hex_digest = parse_content_hash(content_hash)
+        ready = self._ready.get(hex_digest)
+        if ready is not None:
+            return ready
+        with self._hash_lock(hex_digest), self._file_lock(hex_digest):
+            ready = self._ready.get(hex_digest)
+            if ready is None:
+                final = self.cache_dir / "sha256" / hex_digest
+                if not final.is_dir():
+                    self._fetch_and_extract(hex_digest, final)
+                ready = self._open(hex_digest, final)
+                self._ready[hex_digest] = ready
+            return ready
+
+    def cached_count(self) -> int:
+        return sum(1 for p in (self.cache_dir / "sha256").iterdir() if p.is_dir())
+
+    def _open(self, hex_digest: str, final: Path) -> ExtractedBundle:
+        manifest = load_manifest(final / "manifest.json")
+        return ExtractedBundle(format_content_hash(hex_digest), final, manifest)
+
+    def _fetch_and_extract(self, hex_digest: str, final: Path) -> None:
+        work = Path(tempfile.mkdtemp(prefix=f"{hex_digest[:12]}-", dir=self.cache_dir / "tmp"))
+        try:
+            archive = work / "bundle.tar.zst"
+            self.store.fetch(hex_digest, archive)
+            actual = sha256_file(archive)
+            if actual != hex_digest:
+                raise ContentHashMismatch(
+                    "bundle content does not match its content hash (corrupt or tampered)"
+                )
+            tree = work / "tree"
+            tree.mkdir()
+            extract_bundle(archive, tree, self.limits)
+            self._check_layout(tree)
+            tree.rename(final)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _check_layout(tree: Path) -> None:
+        load_manifest(tree / "manifest.json")
+        if not (tree / WASM).is_file():
+            raise ManifestError(f"bundle has no {WASM}")
+
+    @contextmanager
+    def _hash_lock(self, hex_digest: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(hex_digest, threading.Lock())
+        with lock:
+            yield
+
+    @contextmanager
+    def _file_lock(self, hex_digest: str) -> Iterator[None]:
+        path = self.cache_dir / "tmp" / f"{hex_digest}.lock"
+        with path.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+__all__ = ["BundleCache", "BundleError", "ExtractedBundle"]
