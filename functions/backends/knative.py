@@ -1,0 +1,25 @@
+"""The runner as an in-cluster Knative Service at a fixed `RUNNER_BASE_URL`."""
+
+from __future__ import annotations
+
+from functions.backends.http_backend import HttpRunnerBackend
+from functions.config import ConfigError, Settings
+
+
+class KnativeRunnerBackend(HttpRunnerBackend):
+    """Cluster DNS already load-balances and survives revisions: no discovery."""
+
+    kind = "knative"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.runner_base_url:
+            raise ConfigError(
+                "RUNNER_BASE_URL",
+                "is required when RUNNER_BACKEND=knative",
+                "http://extension-runner.extgate.svc.cluster.local",
+            )
+        self._base_url = settings.runner_base_url
+        super().__init__(settings)
+
+    def _resolve_base_url(self) -> str:
+        return self._base_url
