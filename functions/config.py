@@ -168,3 +168,47 @@ class _Env:
         if value is not None and not _TENANT.match(value):
             raise ConfigError(name, "must be a tenant id ([A-Za-z0-9._-], up to 128)", "dev")
         return value
+
+
+# --- Production serving (gunicorn in the function image; read by gunicorn_conf/wsgi) ---
+
+FUNCTION_TARGETS = ("execute", "ui_proxy", "health", "execute_event")
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    """How gunicorn serves one target. Never derived from the host's CPU count:
+    a Knative pod's CPU limit, not the node's cores, is what the process gets."""
+
+    function_target: str = "execute"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 8
+    graceful_timeout_s: int = 35
+    worker_timeout_s: int = 45
+    k_service: str | None = None
+    k_revision: str | None = None
+
+
+def load_serving_settings(environ: Mapping[str, str] | None = None) -> ServingSettings:
+    """Read `FUNCTION_TARGET`, `PORT`, `GUNICORN_*` and the Knative `K_*` variables.
+
+    The grace period defaults to the gateway's runner timeout plus 5 s so an
+    in-flight call can finish after SIGTERM; the worker timeout sits above both.
+    """
+    env = _Env(os.environ if environ is None else environ)
+    gateway_s = -(-env.integer("EXT_GATEWAY_TIMEOUT_MS", 30_000, "30000") // 1000)
+    port = env.integer("PORT", 8080, "8080")
+    if port > 65535:
+        raise ConfigError("PORT", f"must be <= 65535 (got {port})", "8080")
+    graceful = env.integer("GUNICORN_GRACEFUL_TIMEOUT_S", gateway_s + 5, str(gateway_s + 5))
+    return ServingSettings(
+        function_target=env.choice("FUNCTION_TARGET", "execute", FUNCTION_TARGETS),
+        port=port,
+        workers=env.integer("GUNICORN_WORKERS", 2, "2"),
+        threads=env.integer("GUNICORN_THREADS", 8, "8"),
+        graceful_timeout_s=graceful,
+        worker_timeout_s=max(gateway_s, graceful) + 10,
+        k_service=env.optional("K_SERVICE"),
+        k_revision=env.optional("K_REVISION"),
+    )
