@@ -1,0 +1,41 @@
+"""Gunicorn settings for the runner (``gunicorn -c python:runner.gunicorn_conf``).
+
+Workers and threads come from ``RUNNER_WORKERS`` (default 1) and
+``RUNNER_THREADS`` (default 8), never from the CPU count: each worker holds its own
+compiled components (tens of MB each) and its own idempotency cache, so scaling is
+done with threads inside one worker and with replicas outside. wasmtime releases
+the GIL while guest code runs, so threads do run guests in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _positive_int(var: str, default: int) -> int:
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(
+            f"config error: {var} must be a positive integer; example: {var}={default}"
+        )
+    return int(raw)
+
+
+bind = f"0.0.0.0:{_positive_int('PORT', 8080)}"
+workers = _positive_int("RUNNER_WORKERS", 1)
+threads = _positive_int("RUNNER_THREADS", 8)
+worker_class = "gthread"
+timeout = _positive_int("RUNNER_WORKER_TIMEOUT_S", 120)
+graceful_timeout = _positive_int("RUNNER_GRACEFUL_TIMEOUT_S", 25)
+keepalive = 75  # longer than the gateway's pooled-connection idle time
+preload_app = False
+accesslog = "-"
+errorlog = "-"
+# JSON-ish access line. Only method, path (no query string: it may carry tokens),
+# status, size, duration and the request id; never headers such as the service token.
+access_log_format = (
+    '{"ts":"%(t)s","logger":"gunicorn.access","method":"%(m)s","path":"%(U)s",'
+    '"status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
+)
