@@ -1,0 +1,126 @@
+"""``extgate bundle build`` and ``extgate bundle install``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from extgate.bundle_install import InstallRequest, install_bundle
+from extgate.errors import CliError
+from runner.bundles import BundleError, load_manifest, pack_bundle
+
+DEFAULT_STORE = Path(".extgate/bundles")
+DEFAULT_REGISTRY = Path(".extgate/installs.json")
+DEFAULT_RUNNER_URL = "http://127.0.0.1:8085"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    bundle = subparsers.add_parser(
+        "bundle", help="build and install extension bundles", description="Extension bundles."
+    )
+    actions = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+
+    build = actions.add_parser(
+        "build",
+        help="build the component and pack a .tar.zst bundle",
+        description="Build DIR/app.py into DIR/dist/main.wasm with componentize-py, "
+        "validate DIR/manifest.json and pack manifest.json, dist/main.wasm and ui/** "
+        "into a deterministic .tar.zst. Prints the bundle path and its content hash.",
+    )
+    build.add_argument("dir", type=Path, metavar="DIR", help="extension source directory")
+    build.add_argument(
+        "-o", "--output", type=Path, help="bundle path (default DIR/dist/<name>.tar.zst)"
+    )
+    build.set_defaults(handler=run_build)
+
+    install = actions.add_parser(
+        "install",
+        help="put a bundle in the local store and record the install",
+        description="Copy BUNDLE into the local bundle store, record the install in the "
+        "file registry the gateway reads, and ask the runner to precompile it.",
+    )
+    install.add_argument("bundle", type=Path, metavar="BUNDLE", help="a .tar.zst bundle")
+    install.add_argument("--tenant", required=True, help="tenant id, e.g. acme")
+    install.add_argument("--extension", required=True, help="extension id, e.g. sample")
+    install.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="install config entry (repeatable)",
+    )
+    install.add_argument(
+        "--store", type=Path, default=DEFAULT_STORE, help=f"bundle store dir ({DEFAULT_STORE})"
+    )
+    install.add_argument(
+        "--registry",
+        type=Path,
+        default=Path(os.environ.get("INSTALL_REGISTRY_FILE") or DEFAULT_REGISTRY),
+        help=f"install registry file ($INSTALL_REGISTRY_FILE or {DEFAULT_REGISTRY})",
+    )
+    install.add_argument(
+        "--runner-url",
+        default=os.environ.get("EXTGATE_RUNNER_URL") or DEFAULT_RUNNER_URL,
+        help=f"runner to precompile on ($EXTGATE_RUNNER_URL or {DEFAULT_RUNNER_URL})",
+    )
+    install.add_argument(
+        "--no-prepare", action="store_true", help="do not ask the runner to precompile"
+    )
+    install.set_defaults(handler=run_install)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from runner.build.componentize import BuildError, build_component
+
+    src: Path = args.dir
+    if not src.is_dir():
+        raise CliError(f"{src} is not a directory")
+    try:
+        manifest = load_manifest(src / "manifest.json")
+    except BundleError as exc:
+        raise CliError(f"{src}: {exc.message}") from None
+    wasm = src / "dist" / "main.wasm"
+    print(f"building {manifest.name} {manifest.version} with componentize-py ...", file=sys.stderr)
+    try:
+        build_component(src, wasm)
+    except BuildError as exc:
+        raise CliError(exc.message) from None
+    output = args.output or src / "dist" / f"{manifest.name}.tar.zst"
+    try:
+        packed = pack_bundle(src, wasm, output)
+    except BundleError as exc:
+        raise CliError(exc.message) from None
+    print(f"bundle: {packed.path}")
+    print(f"content_hash: {packed.content_hash}")
+    return 0
+
+
+def _parse_config(pairs: list[str]) -> dict[str, str]:
+    config: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--config expects KEY=VALUE, got {pair!r}")
+        config[key.strip()] = value
+    return config
+
+
+def run_install(args: argparse.Namespace) -> int:
+    request = InstallRequest(
+        bundle=args.bundle,
+        tenant_id=args.tenant,
+        extension_id=args.extension,
+        config=_parse_config(args.config),
+        store_dir=args.store,
+        registry_file=args.registry,
+        runner_url=None if args.no_prepare else args.runner_url,
+        service_token=os.environ.get("RUNNER_SERVICE_TOKEN") or None,
+    )
+    result = install_bundle(request)
+    print(f"installed {result.content_hash} for tenant {args.tenant}, extension {args.extension}")
+    print(f"store: {result.store_path}")
+    print(f"registry: {args.registry}")
+    print(result.prepare_note)
+    return 0
