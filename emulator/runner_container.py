@@ -1,0 +1,200 @@
+"""Supervise the runner container through the Docker SDK.
+
+The container belongs to Compose (`docker-compose.runner-dev.yml`): the emulator
+finds it by the labels Compose puts on it (project + service), so several stacks
+(a developer's and a test's) can run side by side. It brings the stack up when the
+container is missing, waits for the healthcheck with visible progress, streams the
+container's log into the console with a `[runner]` prefix, and a watchdog starts
+the container again if it stops or dies, or runs Compose again if it was removed.
+
+Only the supervising process (the reloader's parent) starts the background
+threads; `describe()` is a read-only inspection any process may call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from emulator import console
+from emulator.compose import run_dev_runner
+from emulator.config import EmulatorSettings
+from emulator.errors import DockerUnavailableError, RunnerSupervisionError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+_BACK_UP_STATES = ("exited", "dead", "created")
+
+
+def docker_client() -> Any:
+    """A Docker SDK client, or `DockerUnavailableError` with a one-line reason."""
+    try:
+        import docker
+    except ImportError:
+        raise DockerUnavailableError(
+            "the docker SDK is not installed (pip install 'extgate[docker]')"
+        ) from None
+    try:
+        client = docker.from_env(timeout=10)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - DockerException, socket and HTTP errors alike
+        raise DockerUnavailableError(
+            f"no Docker engine is reachable ({type(exc).__name__})"
+        ) from None
+    return client
+
+
+class DockerRunnerSupervisor:
+    """The runner as a Compose-managed container."""
+
+    mode = "docker"
+
+    def __init__(self, settings: EmulatorSettings, client: Any | None = None) -> None:
+        self.settings = settings
+        self._client = client
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.recoveries = 0
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = docker_client()
+        return self._client
+
+    def find_container(self) -> Any | None:
+        labels = [
+            f"{PROJECT_LABEL}={self.settings.compose_project}",
+            f"{SERVICE_LABEL}={self.settings.runner_service}",
+        ]
+        found = self.client.containers.list(all=True, filters={"label": labels})
+        return found[0] if found else None
+
+    def ensure_running(self) -> None:
+        """Compose up when needed, then wait until the healthcheck passes."""
+        container = self.find_container()
+        if container is None or container.status != "running":
+            console.say("emulator", f"starting the runner ({self.settings.compose_project})")
+            run_dev_runner(self.settings, "up")
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        started = time.monotonic()
+        deadline = started + self.settings.runner_wait_s
+        last = ""
+        while time.monotonic() < deadline:
+            container = self.find_container()
+            status, health = _state(container)
+            elapsed = time.monotonic() - started
+            if status == "running" and health in ("healthy", None):
+                console.end_progress() if last else None
+                console.say(
+                    "emulator", f"runner container {container.name} is healthy ({elapsed:.1f}s)"
+                )
+                return
+            line = f"waiting for the runner container: {status}/{health or '-'} ({elapsed:.0f}s)"
+            if line != last:
+                console.progress("emulator", line)
+                last = line
+            time.sleep(0.5)
+        console.end_progress()
+        raise RunnerSupervisionError(
+            f"the runner container was not healthy after {self.settings.runner_wait_s:.0f}s; "
+            "see the [runner] log (scripts/dev-runner.sh logs)"
+        )
+
+    def start_background(self) -> None:
+        for name, target in (("runner-logs", self._stream_logs), ("runner-watchdog", self._watch)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "mode": self.mode,
+            "compose_project": self.settings.compose_project,
+            "service": self.settings.runner_service,
+            "published": f"127.0.0.1:{self.settings.runner_port}",
+            "watchdog_recoveries": self.recoveries,
+        }
+        try:
+            container = self.find_container()
+        except (DockerUnavailableError, Exception) as exc:  # noqa: BLE001 - shown, not raised
+            return {**info, "status": "unknown", "detail": type(exc).__name__}
+        if container is None:
+            return {**info, "status": "missing"}
+        status, health = _state(container)
+        state = container.attrs.get("State") or {}
+        return {
+            **info,
+            "container": container.name,
+            "id": container.short_id,
+            "image": (container.attrs.get("Config") or {}).get("Image"),
+            "status": status,
+            "health": health,
+            "started_at": state.get("StartedAt"),
+            "restart_count": container.attrs.get("RestartCount", 0),
+        }
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _stream_logs(self) -> None:
+        """Follow the container's log; reattach after restarts and recreations."""
+        since = int(time.time())
+        while not self._stop.is_set():
+            try:
+                container = self.find_container()
+                if container is None or container.status != "running":
+                    self._stop.wait(1.0)
+                    continue
+                buffer = b""
+                for chunk in container.logs(stream=True, follow=True, since=since):
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    for line in lines:
+                        console.say("runner", line.decode("utf-8", "replace"))
+                    since = int(time.time())
+                    if self._stop.is_set():
+                        return
+            except Exception as exc:  # noqa: BLE001 - the stream ends when the container does
+                console.say("emulator", f"runner log stream interrupted ({type(exc).__name__})")
+            self._stop.wait(1.0)
+
+    def _watch(self) -> None:
+        backoff = self.settings.watchdog_interval_s
+        while not self._stop.wait(self.settings.watchdog_interval_s):
+            try:
+                self._bring_back_if_down()
+                backoff = self.settings.watchdog_interval_s
+            except Exception as exc:  # noqa: BLE001 - keep watching whatever happened
+                console.say("watchdog", f"could not bring the runner back: {exc}")
+                backoff = min(backoff * 2, 60.0)
+                self._stop.wait(backoff)
+
+    def _bring_back_if_down(self) -> None:
+        container = self.find_container()
+        if container is None:
+            console.say("watchdog", "runner container is gone; running Compose up")
+            run_dev_runner(self.settings, "up")
+            self.recoveries += 1
+        elif container.status in _BACK_UP_STATES:
+            console.say(
+                "watchdog", f"runner container {container.name} is {container.status}; starting it"
+            )
+            container.start()
+            self.recoveries += 1
+        elif container.status == "paused":
+            console.say("watchdog", f"runner container {container.name} is paused; unpausing it")
+            container.unpause()
+            self.recoveries += 1
+
+
+def _state(container: Any | None) -> tuple[str, str | None]:
+    if container is None:
+        return "missing", None
+    container.reload()
+    state = container.attrs.get("State") or {}
+    health = (state.get("Health") or {}).get("Status")
+    return state.get("Status", container.status), health

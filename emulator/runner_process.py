@@ -1,0 +1,180 @@
+"""The runner as a local gunicorn process (`EMULATOR_RUNNER=process`).
+
+For machines without a Docker engine: the same runner code, served by the same
+gunicorn config as the image, bound to 127.0.0.1 on the port the container would
+publish, with the bundle store and data under the state directory. Its output is
+prefixed `[runner]`, and a watchdog starts it again if it exits. The process is
+ours, so it is stopped when the emulator stops.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+
+from emulator import console
+from emulator.config import EmulatorSettings
+from emulator.errors import RunnerSupervisionError
+
+
+class ProcessRunnerSupervisor:
+    mode = "process"
+
+    def __init__(self, settings: EmulatorSettings) -> None:
+        self.settings = settings
+        self._proc: subprocess.Popen[str] | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.recoveries = 0
+
+    @property
+    def pid_file(self):
+        return self.settings.state_dir / f"runner-process-{self.settings.compose_project}.pid"
+
+    def ensure_running(self) -> None:
+        if _healthy(self.settings.runner_url):
+            console.say("emulator", f"a runner already answers on {self.settings.runner_url}")
+            return
+        self._spawn()
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < self.settings.runner_wait_s:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise RunnerSupervisionError(
+                    f"the runner process exited ({self._proc.returncode}); see the [runner] lines"
+                )
+            if _healthy(self.settings.runner_url):
+                console.say(
+                    "emulator", f"runner process is healthy ({time.monotonic() - started:.1f}s)"
+                )
+                return
+            console.progress(
+                "emulator", f"waiting for the runner process ({time.monotonic() - started:.0f}s)"
+            )
+            time.sleep(0.5)
+        raise RunnerSupervisionError(
+            "the runner process did not become healthy; see the [runner] lines"
+        )
+
+    def start_background(self) -> None:
+        threading.Thread(target=self._watch, name="runner-watchdog", daemon=True).start()
+
+    def describe(self) -> dict[str, Any]:
+        pid = _read_pid(self.pid_file)
+        alive = pid is not None and _alive(pid)
+        return {
+            "mode": self.mode,
+            "published": f"127.0.0.1:{self.settings.runner_port}",
+            "pid": pid,
+            "status": "running" if alive else "missing",
+            "watchdog_recoveries": self.recoveries,
+        }
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.pid_file.unlink(missing_ok=True)
+
+    def _spawn(self) -> None:
+        state = self.settings.state_dir
+        (state / "bundles").mkdir(parents=True, exist_ok=True)
+        (state / "runner-data").mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.update(
+            PORT=str(self.settings.runner_port),
+            BUNDLE_STORE_BASE=str(state / "bundles"),
+            RUNNER_DATA_DIR=str(state / "runner-data"),
+        )
+        command = [
+            sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf",
+            "--bind", f"127.0.0.1:{self.settings.runner_port}", "runner.wsgi:app",
+        ]  # fmt: skip
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        with self._lock:
+            self._proc = proc
+        self.pid_file.write_text(str(proc.pid))
+        threading.Thread(target=self._pump, args=(proc,), name="runner-output", daemon=True).start()
+        console.say(
+            "emulator", f"runner process started (pid {proc.pid}) on {self.settings.runner_url}"
+        )
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            console.say("runner", line.rstrip())
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.watchdog_interval_s):
+            with self._lock:
+                proc = self._proc
+            if proc is None or proc.poll() is None:
+                continue
+            console.say("watchdog", f"runner process exited ({proc.returncode}); starting it again")
+            try:
+                self._spawn()
+                self.recoveries += 1
+            except OSError as exc:
+                console.say("watchdog", f"could not start the runner process: {exc.strerror}")
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _read_pid(path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+class ExternalRunner:
+    """`EMULATOR_RUNNER=external`: someone else runs the runner; only report on it."""
+
+    mode = "external"
+
+    def __init__(self, settings: EmulatorSettings) -> None:
+        self.settings = settings
+
+    def ensure_running(self) -> None:
+        if not _healthy(self.settings.runner_url):
+            console.say(
+                "emulator", f"warning: no healthy runner answers on {self.settings.runner_url} yet"
+            )
+
+    def start_background(self) -> None:
+        """Nothing to supervise."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"mode": self.mode, "published": f"127.0.0.1:{self.settings.runner_port}"}
+
+    def close(self) -> None:
+        """Nothing to stop."""

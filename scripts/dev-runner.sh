@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Wrap Docker Compose for the local runner stack: the right file, project name and env.
+# Works with the `docker compose` plugin and with the standalone `docker-compose` (v1).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COMPOSE_FILE="$ROOT/docker-compose.runner-dev.yml"
+export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-extgate-dev}"
+export RUNNER_DOCKER_PORT="${RUNNER_DOCKER_PORT:-8085}"
+export EXTGATE_STATE_DIR="${EXTGATE_STATE_DIR:-$ROOT/.extgate}"
+if [[ -z "${BASE_IMAGE:-}" ]] && docker image inspect extgate/python-base:3.11-bookworm >/dev/null 2>&1; then
+  export BASE_IMAGE=extgate/python-base:3.11-bookworm  # the local base where nothing can be pulled
+fi
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/dev-runner.sh COMMAND [ARGS...]
+
+Runs Docker Compose on docker-compose.runner-dev.yml for the emulator's runner.
+
+commands:
+  up        start the runner (detached; builds extgate/runner:dev only if missing)
+  gateway   also start the gateway functions from their production image (profile gateway)
+  stop      stop the emulator (if its pid file is there) and the containers; keep volumes
+  down      stop and remove containers; keep volumes
+  clean     remove containers AND volumes (runner data, compiled cache)
+  status    show the containers
+  logs      follow the runner's logs
+  compose   pass any other arguments straight to Compose (e.g. `compose ps -q`)
+
+environment:
+  COMPOSE_PROJECT_NAME=extgate-dev   project name (tests use a unique one)
+  RUNNER_DOCKER_PORT=8085            host port the runner is published on (127.0.0.1)
+  EXTGATE_STATE_DIR=./.extgate       install registry + bundle store mounted into the runner
+  BASE_IMAGE=...                     base image when the runner image must be built
+USAGE
+}
+
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose -f "$COMPOSE_FILE" -p "$COMPOSE_PROJECT_NAME" "$@"
+  elif command -v docker-compose >/dev/null 2>&1; then
+    docker-compose -f "$COMPOSE_FILE" -p "$COMPOSE_PROJECT_NAME" "$@"
+  else
+    echo "dev-runner: neither 'docker compose' nor 'docker-compose' is installed" >&2
+    exit 127
+  fi
+}
+
+require_engine() {
+  if ! docker info >/dev/null 2>&1; then
+    echo "dev-runner: no Docker engine is reachable; start Docker, or run the runner as a local process: EMULATOR_RUNNER=process make emulate" >&2
+    exit 3
+  fi
+}
+
+stop_emulator() {
+  local pid_file="$EXTGATE_STATE_DIR/emulator-$COMPOSE_PROJECT_NAME.pid" pid
+  [[ -f "$pid_file" ]] || return 0
+  pid="$(cat "$pid_file")"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    echo "dev-runner: stopping the emulator (pid $pid)"
+    kill -TERM "$pid" || true
+  fi
+  rm -f "$pid_file"
+}
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  -h | --help | help | "") usage; [[ -n "$cmd" ]] ;;
+  up)
+    require_engine
+    mkdir -p "$EXTGATE_STATE_DIR/bundles"
+    compose up -d "$@" extension-runner
+    ;;
+  gateway)
+    require_engine
+    mkdir -p "$EXTGATE_STATE_DIR/bundles"
+    compose --profile gateway up -d "$@"
+    ;;
+  stop) stop_emulator; require_engine; compose --profile gateway stop "$@" ;;
+  down) stop_emulator; require_engine; compose --profile gateway down "$@" ;;
+  clean) stop_emulator; require_engine; compose --profile gateway down -v --remove-orphans "$@" ;;
+  status) require_engine; compose --profile gateway ps "$@" ;;
+  logs) require_engine; compose logs -f --tail=100 "$@" extension-runner ;;
+  compose) compose "$@" ;;
+  *) echo "dev-runner: unknown command '$cmd' (see --help)" >&2; exit 2 ;;
+esac
