@@ -3,8 +3,9 @@
     FUNCTION_TARGET=execute functions-framework --source functions/main.py
 
 Targets: `execute` (/api/ext/<ext>/<path>), `ui_proxy` (/runner/ext-ui/...),
-`health` (/healthz, /livez). Importing this module builds the gateway once, so a
-configuration error stops the process with one line and exit status 2.
+`health` (/healthz, /livez), `execute_event` (CloudEvents, see docs/events.md).
+Importing this module builds the gateway once, so a configuration error stops the
+process with one line and exit status 2.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import flask
 import functions_framework
 
 from functions.config import ConfigError
+from functions.events import handle_event
 from functions.execute_http import handle_execute
 from functions.gateway import get_gateway
 from functions.health import handle_health
@@ -44,3 +46,9 @@ def ui_proxy(request: flask.Request) -> flask.Response:
 def health(request: flask.Request) -> flask.Response:
     """/healthz: runner reachability (200/503); /livez: process liveness only."""
     return serve("health", request, handle_health)
+
+
+@functions_framework.http
+def execute_event(request: flask.Request) -> flask.Response:
+    """POST a dev.extgate.execute.request.v1 CloudEvent (binary or structured) -> execute."""
+    return serve("execute_event", request, handle_event)
