@@ -24,14 +24,8 @@ EXIT_CONFIG = 2
 EXIT_RUNNER = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="extgate emulate",
-        description=(
-            "Serve every gateway function on one local origin (default http://localhost:3000) "
-            "with the extension runner in Docker. Each flag overrides its environment variable."
-        ),
-    )
+def add_emulate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's flags; shared by `python -m emulator` and `extgate emulate`."""
     parser.add_argument("--port", type=int, help="listen port (EMULATOR_PORT, default 3000)")
     parser.add_argument(
         "--runner", choices=RUNNER_MODES, help="how the runner is provided (EMULATOR_RUNNER)"
@@ -42,13 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--app-upstream",
         metavar="URL",
-        help="proxy other paths to this app dev server (EMULATOR_APP_UPSTREAM)",
+        help="proxy every other path to this app dev server (EMULATOR_APP_UPSTREAM)",
     )
-    return parser
+
+
+DESCRIPTION = (
+    "Serve every gateway function on one local origin (default http://localhost:3000) "
+    "with the extension runner in Docker. Each flag overrides its environment variable; "
+    "docs/development_guide.md lists them all."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=DESCRIPTION)
+    add_emulate_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     overrides = {
         "EMULATOR_PORT": str(args.port) if args.port else None,
         "EMULATOR_RUNNER": args.runner,

@@ -60,12 +60,21 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def _prefix_gateway_log() -> None:
+    """The gateway's JSON request lines get a `[gateway]` prefix like every console line."""
+    from functions.request_log import LOGGER_NAME
+
+    for handler in logging.getLogger(LOGGER_NAME).handlers:
+        handler.setFormatter(logging.Formatter("[gateway] %(message)s"))
+
+
 def serve(settings: EmulatorSettings, supervisor: RunnerSupervisor) -> int:
     apply_gateway_env_defaults(settings)
     targets = load_targets()
     from functions.gateway import get_gateway
 
     gateway = get_gateway()
+    _prefix_gateway_log()
     routes = route_table(settings.app_upstream)
     ctx = EmulatorContext(
         routes=routes,

@@ -15,7 +15,11 @@ from collections.abc import Sequence
 
 from extgate.errors import CliError
 
-COMMAND_MODULES: tuple[str, ...] = ("extgate.bundle_cmd",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "extgate.bundle_cmd",
+    "extgate.emulate_cmd",
+    "extgate.dev_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
