@@ -37,3 +37,25 @@ test: $(STAMP) images sample ## all tests (builds images and the sample bundle f
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build artifacts .pytest_cache .ruff_cache
+
+# ---- Emulator ------------------------------------------------------------------------
+# `make emulate`: runner container up (Compose), sample installed, every gateway function
+# on http://localhost:$(EMULATOR_PORT). Second run reuses the images, bundle and volume.
+.PHONY: emulate emulate-down emulate-clean emulate-sample
+EMULATOR_PORT ?= 3000
+SAMPLE_BUNDLE ?= build/bundles/sample.tar.zst
+
+emulate-sample: $(STAMP) sample ## build the sample extension and install it for tenant dev
+	$(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample
+
+emulate: $(STAMP) images sample ## the runner in Docker + every gateway function on localhost:3000
+	scripts/dev-runner.sh up
+	scripts/dev-runner.sh wait
+	$(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample
+	RUNNER_BACKEND=docker EMULATOR_PORT=$(EMULATOR_PORT) $(PY) -m emulator
+
+emulate-down: ## stop the emulator and the runner container (volumes kept)
+	scripts/dev-runner.sh stop
+
+emulate-clean: ## remove the runner containers and their volumes
+	scripts/dev-runner.sh clean

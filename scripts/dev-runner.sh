@@ -20,6 +20,7 @@ Runs Docker Compose on docker-compose.runner-dev.yml for the emulator's runner.
 
 commands:
   up        start the runner (detached; builds extgate/runner:dev only if missing)
+  wait      wait until the runner container's healthcheck passes (RUNNER_WAIT_S, 180)
   gateway   also start the gateway functions from their production image (profile gateway)
   stop      stop the emulator (if its pid file is there) and the containers; keep volumes
   down      stop and remove containers; keep volumes
@@ -54,6 +55,22 @@ require_engine() {
   fi
 }
 
+wait_healthy() {
+  local deadline=$((SECONDS + ${RUNNER_WAIT_S:-180})) id status
+  while ((SECONDS < deadline)); do
+    id="$(compose ps -q extension-runner 2>/dev/null | head -n1)"
+    status="$( [[ -n "$id" ]] && docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo missing)"
+    if [[ "$status" == healthy ]]; then
+      echo "dev-runner: runner is healthy"
+      return 0
+    fi
+    printf 'dev-runner: waiting for the runner (%s, %ss)\n' "$status" "$SECONDS"
+    sleep 1
+  done
+  echo "dev-runner: the runner did not become healthy; see: scripts/dev-runner.sh logs" >&2
+  return 1
+}
+
 stop_emulator() {
   local pid_file="$EXTGATE_STATE_DIR/emulator-$COMPOSE_PROJECT_NAME.pid" pid
   [[ -f "$pid_file" ]] || return 0
@@ -74,6 +91,7 @@ case "$cmd" in
     mkdir -p "$EXTGATE_STATE_DIR/bundles"
     compose up -d "$@" extension-runner
     ;;
+  wait) require_engine; wait_healthy ;;
   gateway)
     require_engine
     mkdir -p "$EXTGATE_STATE_DIR/bundles"
