@@ -155,9 +155,9 @@ def _string_map(data: Mapping[str, Any], name: str) -> dict[str, str]:
 
 
 def _body(data: Mapping[str, Any], headers: dict[str, str]) -> bytes | None:
-    if "body" in data and "body_b64" in data:
+    if data.get("body") is not None and data.get("body_b64") is not None:
         raise InvalidEventData("give either 'body' or 'body_b64', not both")
-    if "body_b64" in data:
+    if data.get("body_b64") is not None:
         encoded = data["body_b64"]
         if not isinstance(encoded, str):
             raise InvalidEventData("'body_b64' must be a base64 string")
@@ -165,9 +165,9 @@ def _body(data: Mapping[str, Any], headers: dict[str, str]) -> bytes | None:
             return base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidEventData("'body_b64' is not valid base64") from None
-    if "body" not in data or data["body"] is None:
+    body = data.get("body")
+    if body is None:
         return None
-    body = data["body"]
     if isinstance(body, str):
         return body.encode()
     headers.setdefault("content-type", "application/json")
