@@ -1,0 +1,162 @@
+"""Key-value storage for extensions, persisted in SQLite under the runner data dir.
+
+Scope: every row belongs to (tenant, extension); the scope comes from the request
+context fixed by the runner, never from the guest, so one tenant's extension cannot
+read another's data.
+
+Revisions: every write sets `revision = previous + 1` (first write: 1). A put may
+carry the revision the writer read: `None` writes unconditionally, `0` only creates,
+`n` requires the stored revision to be exactly `n`; otherwise `conflict(current)`.
+The compare and the write happen in one `BEGIN IMMEDIATE` transaction, so two
+runners (processes) sharing the file cannot both win.
+
+Concurrency: one connection per thread (sqlite3 connections are not shared across
+threads); WAL so readers do not block the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from runner.host.errors import HostCallError
+from runner.host.values import StoredEntry
+
+MAX_NAMESPACE_CHARS = 128
+MAX_KEY_CHARS = 512
+MAX_VALUE_BYTES = 1024 * 1024
+MAX_LIST_ENTRIES = 1_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    tenant_id    TEXT    NOT NULL,
+    extension_id TEXT    NOT NULL,
+    namespace    TEXT    NOT NULL,
+    key          TEXT    NOT NULL,
+    value        BLOB    NOT NULL,
+    revision     INTEGER NOT NULL,
+    updated_at   REAL    NOT NULL,
+    PRIMARY KEY (tenant_id, extension_id, namespace, key)
+) WITHOUT ROWID
+"""
+
+
+class SqliteKeyValueStore:
+    """Thread-safe store; `close()` closes the calling thread's connection only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connection() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+
+    def get(self, scope: tuple[str, str], namespace: str, key: str) -> StoredEntry:
+        _validate(namespace, key)
+        row = (
+            self._connection()
+            .execute(
+                "SELECT value, revision FROM kv WHERE tenant_id=? AND extension_id=?"
+                " AND namespace=? AND key=?",
+                (*scope, namespace, key),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise HostCallError("not-found")
+        return StoredEntry(namespace, key, bytes(row[0]), row[1])
+
+    def put(
+        self,
+        scope: tuple[str, str],
+        namespace: str,
+        key: str,
+        value: bytes,
+        expected_revision: int | None,
+    ) -> StoredEntry:
+        _validate(namespace, key)
+        if len(value) > MAX_VALUE_BYTES:
+            raise HostCallError("invalid-input", f"value exceeds {MAX_VALUE_BYTES} bytes")
+        conn = self._connection()
+        with _immediate_transaction(conn):
+            row = conn.execute(
+                "SELECT revision FROM kv WHERE tenant_id=? AND extension_id=?"
+                " AND namespace=? AND key=?",
+                (*scope, namespace, key),
+            ).fetchone()
+            current = row[0] if row else 0
+            if expected_revision is not None and expected_revision != current:
+                raise HostCallError("conflict", current)
+            conn.execute(
+                "INSERT INTO kv (tenant_id, extension_id, namespace, key, value, revision,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (tenant_id, extension_id, namespace, key) DO UPDATE SET"
+                " value=excluded.value, revision=excluded.revision,"
+                " updated_at=excluded.updated_at",
+                (*scope, namespace, key, value, current + 1, time.time()),
+            )
+        return StoredEntry(namespace, key, bytes(value), current + 1)
+
+    def delete(self, scope: tuple[str, str], namespace: str, key: str) -> bool:
+        _validate(namespace, key)
+        conn = self._connection()
+        with _immediate_transaction(conn):
+            cursor = conn.execute(
+                "DELETE FROM kv WHERE tenant_id=? AND extension_id=? AND namespace=? AND key=?",
+                (*scope, namespace, key),
+            )
+        return cursor.rowcount > 0
+
+    def list_entries(
+        self, scope: tuple[str, str], namespace: str, prefix: str
+    ) -> list[StoredEntry]:
+        _validate(namespace, prefix, allow_empty_key=True)
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT key, value, revision FROM kv WHERE tenant_id=? AND extension_id=?"
+                " AND namespace=? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?",
+                (*scope, namespace, len(prefix), prefix, MAX_LIST_ENTRIES),
+            )
+            .fetchall()
+        )
+        return [StoredEntry(namespace, key, bytes(value), rev) for key, value, rev in rows]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+
+class _immediate_transaction:  # noqa: N801 - used like a function: `with _immediate_transaction(c)`
+    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception (autocommit connection)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self._conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _validate(namespace: str, key: str, allow_empty_key: bool = False) -> None:
+    if not namespace or len(namespace) > MAX_NAMESPACE_CHARS:
+        raise HostCallError("invalid-input", f"namespace must be 1-{MAX_NAMESPACE_CHARS} chars")
+    if (not key and not allow_empty_key) or len(key) > MAX_KEY_CHARS:
+        raise HostCallError("invalid-input", f"key must be 1-{MAX_KEY_CHARS} chars")
