@@ -84,7 +84,7 @@ class RequestLogger:
             handler = _StderrHandler()
             handler.setFormatter(logging.Formatter("%(message)s"))
             self._logger.addHandler(handler)
-            self._logger.propagate = False
+        self._logger.propagate = False
 
     def emit(self, record: RequestRecord) -> None:
         line: dict[str, Any] = {

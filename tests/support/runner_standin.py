@@ -185,6 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "not_found"})
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.standin.ui_requests.append(RecordedCall(self.command, self.path, headers, None))
+        if self.standin.delay_s:
+            time.sleep(self.standin.delay_s)
         key = self.path[len("/ext-ui/") :].split("?", 1)[0]
         gated = self.standin.gated_assets.get(key)
         if gated is not None:
