@@ -1,0 +1,156 @@
+"""`python -m emulator` as a developer runs it: real processes, real ports.
+
+Start-up failures must be one line and a clear exit status, never a traceback;
+the reloader must replace the serving process on an edit and leave the runner be.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.runner_standin import RunnerStandIn
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def emulator_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "RUNNER_"))}
+    env.update(EXTGATE_STATE_DIR=str(tmp_path / "state"), COMPOSE_PROJECT_NAME="emu-cli-test")
+    env.update(extra)
+    return env
+
+
+def run_emulator(
+    env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def test_port_taken_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_emulator(emulator_env(tmp_path, EMULATOR_PORT=str(port)), "--no-reload")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"port {port} is already in use" in lines[0]
+    assert f"EMULATOR_PORT={port + 1}" in lines[0]
+
+
+def test_no_docker_engine_offers_the_process_fallback(tmp_path):
+    env = emulator_env(
+        tmp_path, EMULATOR_PORT=str(free_port()), DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock"
+    )
+    result = run_emulator(env, "--no-reload")
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "no Docker engine is reachable" in lines[0]
+    assert "EMULATOR_RUNNER=process" in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_bad_setting_names_the_variable(tmp_path):
+    result = run_emulator(emulator_env(tmp_path, EMULATOR_PORT="three-thousand"), "--no-reload")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "emulator: config error: EMULATOR_PORT must be an integer (got 'three-thousand'); "
+        "example: EMULATOR_PORT=3000"
+    )
+
+
+def test_bad_gateway_setting_stops_the_server_with_one_line(tmp_path):
+    with RunnerStandIn() as runner:
+        env = emulator_env(
+            tmp_path, EMULATOR_PORT=str(free_port()), RUNNER_DOCKER_HOST=runner.url,
+            EXT_GATEWAY_TIMEOUT_MS="soon",
+        )  # fmt: skip
+        result = run_emulator(env, "--no-reload", "--runner", "external")
+    assert result.returncode == 2
+    assert "EXT_GATEWAY_TIMEOUT_MS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_lists_the_flags():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--help"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    for flag in ("--port", "--runner", "--no-reload", "--app-upstream"):
+        assert flag in result.stdout
+
+
+def _status(url: str) -> dict | None:
+    try:
+        return requests.get(f"{url}/_emulator/status.json", timeout=2).json()
+    except (requests.RequestException, ValueError):
+        return None
+
+
+def _serving_pid(url: str) -> int | None:
+    status = _status(url)
+    return status["emulator"]["pid"] if status else None
+
+
+def _wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def test_an_edit_restarts_the_server_but_not_the_runner(tmp_path):
+    """The reloader's child is replaced after an edit under functions/; the parent stays."""
+    project = tmp_path / "project"
+    (project / "functions").mkdir(parents=True)
+    (project / "emulator").mkdir()
+    (project / "docker-compose.runner-dev.yml").write_text("services: {}\n")
+    watched = project / "functions" / "handler.py"
+    watched.write_text("VALUE = 1\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with RunnerStandIn() as runner:
+        env = emulator_env(
+            tmp_path, EMULATOR_PORT=str(port), RUNNER_DOCKER_HOST=runner.url,
+            EXTGATE_PROJECT_ROOT=str(project), EMULATOR_RUNNER="external",
+        )  # fmt: skip
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "emulator"], env=env, cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            first = _wait_for(lambda: _status(url))["emulator"]["pid"]
+            assert first != parent.pid
+            time.sleep(1.1)  # a new mtime on filesystems with coarse timestamps
+            watched.write_text("VALUE = 2\n")
+            second = _wait_for(lambda: _serving_pid(url) not in (None, first) and _serving_pid(url))
+            assert second not in (first, parent.pid)
+            assert parent.poll() is None
+            assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
+        finally:
+            parent.send_signal(signal.SIGTERM)
+            out, _ = parent.communicate(timeout=30)
+    assert "functions/handler.py changed; restarting" in out
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/livez", timeout=2)  # the child went with its parent
