@@ -13,11 +13,13 @@ import uuid
 
 from flask import Flask, Response, current_app, g, request
 
+from runner.config import RunnerSettings
 from runner.runtime import RunnerRuntime
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _RUNTIME_KEY = "extgate.runner"
+_SETTINGS_KEY = "extgate.runner.settings"
 
 
 def sane_request_id(value: str | None) -> str | None:
@@ -32,8 +34,14 @@ def current_runtime() -> RunnerRuntime:
     return current_app.extensions[_RUNTIME_KEY]
 
 
-def install_request_context(app: Flask, runtime: RunnerRuntime) -> None:
+def current_settings() -> RunnerSettings:
+    """This app's settings (an app may share a runtime built with other settings)."""
+    return current_app.extensions[_SETTINGS_KEY]
+
+
+def install_request_context(app: Flask, settings: RunnerSettings, runtime: RunnerRuntime) -> None:
     app.extensions[_RUNTIME_KEY] = runtime
+    app.extensions[_SETTINGS_KEY] = settings
 
     @app.before_request
     def _assign_request_id() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_file
 
-from runner.bundles import parse_content_hash
+from runner.bundles import format_content_hash, parse_content_hash
 from runner.errors import InvalidAssetPath
-from runner.request_context import current_runtime
+from runner.request_context import current_runtime, current_settings
 from runner.ui_assets import (
     UiAsset,
     check_extension_id,
@@ -38,9 +38,7 @@ def _asset_headers(resp: Response, asset: UiAsset) -> Response:
     resp.headers["Cache-Control"] = IMMUTABLE
     resp.headers["X-Content-Type-Options"] = "nosniff"
     if asset.is_html:
-        resp.headers["Content-Security-Policy"] = html_csp(
-            current_runtime().settings.ui_frame_ancestors
-        )
+        resp.headers["Content-Security-Policy"] = html_csp(current_settings().ui_frame_ancestors)
     return resp
 
 
@@ -48,11 +46,11 @@ def _asset_headers(resp: Response, asset: UiAsset) -> Response:
 def ext_ui(rest: str) -> Response:
     extension_id, raw_hash, raw_path = _split(rest)
     check_extension_id(extension_id)
-    content_hash = parse_content_hash(raw_hash)
+    content_hash = format_content_hash(parse_content_hash(raw_hash))
     rel = sanitize_asset_path(raw_path)
     runtime = current_runtime()
     bundle = runtime.bundles.get(content_hash)
-    asset = resolve_asset(bundle.ui_dir, rel, runtime.settings.ui_max_asset_bytes)
+    asset = resolve_asset(bundle.ui_dir, rel, current_settings().ui_max_asset_bytes)
     if etag_matches(request.headers.get("If-None-Match"), asset.etag):
         return _asset_headers(Response(status=304), asset)
     resp = send_file(
