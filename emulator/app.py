@@ -8,6 +8,7 @@ everything else. The WSGI app is wrapped in the request-history middleware.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -19,9 +20,11 @@ from emulator.routes import Route
 from emulator.status import EmulatorContext, extensions, status
 from emulator.targets import Targets
 
+TEMPLATES = Path(__file__).with_name("templates")
+
 
 def create_app(ctx: EmulatorContext, targets: Targets, echo_requests: bool = True) -> flask.Flask:
-    app = flask.Flask("emulator")
+    app = flask.Flask(__name__, template_folder=str(TEMPLATES))
     app.json.sort_keys = False
     proxy = AppProxy(ctx.app_upstream) if ctx.app_upstream else None
     views = {

@@ -13,8 +13,10 @@ threads; `describe()` is a read-only inspection any process may call.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from emulator import console
@@ -56,6 +58,7 @@ class DockerRunnerSupervisor:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.recoveries = 0
+        self.recoveries_file = settings.state_dir / f"watchdog-{settings.compose_project}.json"
 
     @property
     def client(self) -> Any:
@@ -105,6 +108,7 @@ class DockerRunnerSupervisor:
         )
 
     def start_background(self) -> None:
+        write_recoveries(self.recoveries_file, 0)
         for name, target in (("runner-logs", self._stream_logs), ("runner-watchdog", self._watch)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -116,7 +120,7 @@ class DockerRunnerSupervisor:
             "compose_project": self.settings.compose_project,
             "service": self.settings.runner_service,
             "published": f"127.0.0.1:{self.settings.runner_port}",
-            "watchdog_recoveries": self.recoveries,
+            "watchdog_recoveries": read_recoveries(self.recoveries_file),
         }
         try:
             container = self.find_container()
@@ -140,9 +144,13 @@ class DockerRunnerSupervisor:
     def close(self) -> None:
         self._stop.set()
 
+    def _count_recovery(self) -> None:
+        self.recoveries += 1
+        write_recoveries(self.recoveries_file, self.recoveries)
+
     def _stream_logs(self) -> None:
         """Follow the container's log; reattach after restarts and recreations."""
-        since = int(time.time())
+        since = time.time()
         while not self._stop.is_set():
             try:
                 container = self.find_container()
@@ -155,7 +163,7 @@ class DockerRunnerSupervisor:
                     *lines, buffer = buffer.split(b"\n")
                     for line in lines:
                         console.say("runner", line.decode("utf-8", "replace"))
-                    since = int(time.time())
+                    since = time.time()
                     if self._stop.is_set():
                         return
             except Exception as exc:  # noqa: BLE001 - the stream ends when the container does
@@ -178,17 +186,33 @@ class DockerRunnerSupervisor:
         if container is None:
             console.say("watchdog", "runner container is gone; running Compose up")
             run_dev_runner(self.settings, "up")
-            self.recoveries += 1
+            self._count_recovery()
         elif container.status in _BACK_UP_STATES:
             console.say(
                 "watchdog", f"runner container {container.name} is {container.status}; starting it"
             )
             container.start()
-            self.recoveries += 1
+            self._count_recovery()
         elif container.status == "paused":
             console.say("watchdog", f"runner container {container.name} is paused; unpausing it")
             container.unpause()
-            self.recoveries += 1
+            self._count_recovery()
+
+
+def write_recoveries(path: Path, count: int) -> None:
+    """The supervising parent's watchdog count, readable by the serving child."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"recoveries": count, "at": time.time()}))
+    except OSError:
+        pass
+
+
+def read_recoveries(path: Path) -> int | None:
+    try:
+        return int(json.loads(path.read_text())["recoveries"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _state(container: Any | None) -> tuple[str, str | None]:

@@ -21,6 +21,7 @@ import requests
 from emulator import console
 from emulator.config import EmulatorSettings
 from emulator.errors import RunnerSupervisionError
+from emulator.runner_container import read_recoveries, write_recoveries
 
 
 class ProcessRunnerSupervisor:
@@ -32,6 +33,7 @@ class ProcessRunnerSupervisor:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.recoveries = 0
+        self.recoveries_file = settings.state_dir / f"watchdog-{settings.compose_project}.json"
 
     @property
     def pid_file(self):
@@ -65,6 +67,7 @@ class ProcessRunnerSupervisor:
         )
 
     def start_background(self) -> None:
+        write_recoveries(self.recoveries_file, 0)
         threading.Thread(target=self._watch, name="runner-watchdog", daemon=True).start()
 
     def describe(self) -> dict[str, Any]:
@@ -75,7 +78,7 @@ class ProcessRunnerSupervisor:
             "published": f"127.0.0.1:{self.settings.runner_port}",
             "pid": pid,
             "status": "running" if alive else "missing",
-            "watchdog_recoveries": self.recoveries,
+            "watchdog_recoveries": read_recoveries(self.recoveries_file),
         }
 
     def close(self) -> None:
@@ -130,6 +133,7 @@ class ProcessRunnerSupervisor:
             try:
                 self._spawn()
                 self.recoveries += 1
+                write_recoveries(self.recoveries_file, self.recoveries)
             except OSError as exc:
                 console.say("watchdog", f"could not start the runner process: {exc.strerror}")
 
