@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="calls per target")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating direct/gateway rounds")
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured calls per target")
     parser.add_argument(
         "--server", choices=["functions-framework", "gunicorn"], default="functions-framework",
@@ -156,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.concurrency <= 64 or not 1 <= args.requests <= 1_000_000:
         parser.error("--concurrency must be 1..64 and --requests 1..1000000")
+    if not 1 <= args.rounds <= min(100, args.requests):
+        parser.error("--rounds must be 1..100 and at most --requests")
 
     with tempfile.TemporaryDirectory() as tmp:
         registry = args.registry_file or _write_registry(Path(tmp), args)
@@ -223,8 +226,17 @@ def _measure(args, runner_url: str, gateway_url: str) -> tuple[Result, Result]:
     def gateway_call(session: requests.Session) -> int:
         return session.get(gateway_target, headers=gateway_headers, timeout=30).status_code
 
-    direct = run_load("direct", direct_call, args.requests, args.concurrency, args.warmup)
-    gateway = run_load("gateway", gateway_call, args.requests, args.concurrency, args.warmup)
+    # Alternate rounds so background load on a shared machine hits both sides alike.
+    direct, gateway = Result("direct", [], 0.0, 0), Result("gateway", [], 0.0, 0)
+    per_round = max(1, args.requests // args.rounds)
+    for index in range(args.rounds):
+        warmup = args.warmup if index == 0 else 0
+        for total, name, call in ((direct, "direct", direct_call),
+                                  (gateway, "gateway", gateway_call)):  # fmt: skip
+            part = run_load(name, call, per_round, args.concurrency, warmup)
+            total.latencies_ms += part.latencies_ms
+            total.wall_s += part.wall_s
+            total.errors += part.errors
     return direct, gateway
 
 
@@ -237,8 +249,9 @@ def _lookup_hash(document: dict, args) -> str:
 
 def _report(args, runner_url: str, direct: Result, gateway: Result) -> None:
     runner = "stand-in" if args.runner_url is None else runner_url
-    print(f"execute GET {args.path}: {args.requests} calls, concurrency {args.concurrency}, "
-          f"gateway via {args.server}, runner {runner}")  # fmt: skip
+    print(f"execute GET {args.path}: {len(direct.latencies_ms)} calls each way in {args.rounds} "
+          f"alternating rounds, concurrency {args.concurrency}, gateway via {args.server}, "
+          f"runner {runner}")  # fmt: skip
     print(f"{'':10}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}{'req/s':>10}{'errors':>8}")
     for result in (direct, gateway):
         print(f"{result.name:10}{result.p(0.50):10.2f}{result.p(0.99):10.2f}"
