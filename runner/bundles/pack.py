@@ -2,7 +2,8 @@
 
 The address of a bundle is the hash of its archive, so the same inputs must give
 the same bytes: entries sorted, fixed mtime/uid/gid/owner names and modes, one
-zstd frame at a fixed level. Hidden files and ``__pycache__`` under ``ui/`` are
+zstd frame at a fixed level with a content checksum (so a corrupted archive fails
+extraction instead of yielding garbage). Hidden files and ``__pycache__`` under ``ui/`` are
 left out (the runner would refuse to serve them anyway).
 """
 
@@ -73,7 +74,8 @@ def pack_bundle(src_dir: Path, wasm_path: Path, out_path: Path) -> PackedBundle:
         for name, path in collect_entries(src_dir, wasm_path):
             with path.open("rb") as fh:
                 tar.addfile(_tar_info(name, path.stat().st_size), fh)
-    data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(tar_bytes.getvalue())
+    compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+    data = compressor.compress(tar_bytes.getvalue())
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=".pack-", suffix=".tmp")
     try:

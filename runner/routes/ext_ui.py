@@ -9,6 +9,7 @@ caching, and 304 on ``If-None-Match``. Files are streamed, never read whole.
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_file
+from werkzeug.routing import PathConverter
 
 from runner.bundles import format_content_hash, parse_content_hash
 from runner.errors import InvalidAssetPath
@@ -42,7 +43,18 @@ def _asset_headers(resp: Response, asset: UiAsset) -> Response:
     return resp
 
 
-@bp.route("/ext-ui/<path:rest>", methods=["GET", "HEAD"])
+class RawPathConverter(PathConverter):
+    """Like ``path`` but also matches a decoded newline, so it reaches the sanitiser."""
+
+    regex = r"[^/](?:.|\n)*?"
+
+
+@bp.record_once
+def _register_converter(state) -> None:
+    state.app.url_map.converters["rawpath"] = RawPathConverter
+
+
+@bp.route("/ext-ui/<rawpath:rest>", methods=["GET", "HEAD"])
 def ext_ui(rest: str) -> Response:
     extension_id, raw_hash, raw_path = _split(rest)
     check_extension_id(extension_id)
