@@ -6,9 +6,11 @@
 - Workers and threads come from ``GUNICORN_WORKERS``/``GUNICORN_THREADS`` with fixed
   defaults (2 x 8): a pod's CPU limit, not the node's core count, bounds it, and the
   Service's ``containerConcurrency`` is set to the same product.
-- On SIGTERM gunicorn closes the listener at once (new connections are refused) and
-  gives in-flight requests ``GUNICORN_GRACEFUL_TIMEOUT_S`` (default: the gateway's
-  runner timeout + 5 s) to finish, inside the pod's grace period (``timeoutSeconds``).
+- On SIGTERM the master and every worker close the listening socket at once, so new
+  connections are refused instead of waiting in the backlog of a draining worker
+  (gunicorn's own gthread worker keeps it open until its last request ends); in-flight
+  requests get ``GUNICORN_GRACEFUL_TIMEOUT_S`` (default: the gateway's runner timeout
+  + 5 s) to finish, inside the pod's grace period (``timeoutSeconds``).
 - ``gthread`` workers: the gateway waits on the runner (I/O), so threads are cheap
   concurrency; the worker heartbeat timeout sits above every request timeout.
 
@@ -21,7 +23,25 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from gunicorn.workers.gthread import ThreadWorker
+
 from functions.config import ConfigError, load_serving_settings
+
+
+class DrainingThreadWorker(ThreadWorker):
+    """gthread worker that stops listening the moment SIGTERM arrives."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self.alive:
+            # Runs on the worker's main loop (not inside the signal handler).
+            self.method_queue.defer(self._close_listeners)
+        super().handle_exit(sig, frame)
+
+    def _close_listeners(self) -> None:
+        self.set_accept_enabled(False)
+        for listener in self.sockets:
+            listener.close()
+
 
 try:
     _serving = load_serving_settings()
@@ -30,7 +50,7 @@ except ConfigError as exc:
     sys.exit(2)
 
 bind = [f"0.0.0.0:{_serving.port}"]
-worker_class = "gthread"
+worker_class = "functions.gunicorn_conf.DrainingThreadWorker"
 workers = _serving.workers
 threads = _serving.threads
 graceful_timeout = _serving.graceful_timeout_s
