@@ -47,7 +47,8 @@ def pick(headers: Mapping[str, str], allowed: frozenset[str]) -> dict[str, str]:
 def ui_response_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Runner asset response headers minus hop-by-hop ones and any `Connection` names."""
     pairs = list(headers)
-    dropped = set(HOP_BY_HOP_HEADERS) | {"set-cookie"}
+    # The serving stack sets its own Date/Server; a second copy would be a duplicate.
+    dropped = set(HOP_BY_HOP_HEADERS) | {"set-cookie", "date", "server"}
     for name, value in pairs:
         if name.lower() == "connection":
             dropped |= {token.strip().lower() for token in value.split(",")}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -32,6 +34,31 @@ def test_factory_selects_by_runner_backend(env, cls, kind) -> None:
     assert isinstance(backend, cls) and isinstance(backend, RunnerBackend)
     assert backend.kind == kind
     backend.close()
+
+
+def test_knative_gateway_works_without_the_docker_sdk(runner, registry_file) -> None:
+    """The function image has no `docker` package: nothing may import it eagerly."""
+    code = (
+        "import sys; sys.modules['docker'] = None\n"
+        "from functions.gateway import get_gateway\n"
+        "from functions.backends import build_backend\n"
+        "from functions.config import ConfigError, load_settings\n"
+        "print(get_gateway().backend.health().reachable)\n"
+        "try:\n"
+        "    build_backend(load_settings({'RUNNER_BACKEND': 'docker'}))\n"
+        "except ConfigError as exc:\n"
+        "    print(exc)\n"
+    )
+    env = {"RUNNER_BASE_URL": runner.url, "INSTALL_REGISTRY_FILE": str(registry_file),
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "True"
+    assert lines[1].startswith("RUNNER_DOCKER_HOST is required when RUNNER_BACKEND=docker")
 
 
 def test_ui_url_uses_the_public_base() -> None:
