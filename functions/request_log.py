@@ -1,6 +1,6 @@
 """One structured JSON line per gateway request, with secrets redacted.
 
-Fields: event, target, backend, request_id, tenant, extension, method, path,
+Fields: ts, event, target, backend, request_id, tenant, extension, method, path,
 query, status, error, detail, duration_ms (and the request headers at DEBUG).
 Headers are only logged through `redact_headers` and query strings through
 `redact_query`, so authorization, cookies and tokens are replaced by `[redacted]`
@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -88,6 +89,7 @@ class RequestLogger:
 
     def emit(self, record: RequestRecord) -> None:
         line: dict[str, Any] = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": "gateway_request",
             "target": record.target,
             "backend": self._backend_kind,

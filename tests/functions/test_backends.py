@@ -117,7 +117,7 @@ def _docker_ready() -> str | None:
 
 
 @pytest.mark.docker
-def test_docker_discovery_finds_the_labelled_container(monkeypatch) -> None:
+def test_docker_discovery_finds_the_labelled_container() -> None:
     """A real container labelled like the Compose service, publishing 8080 on a random port."""
     reason = _docker_ready()
     if reason:
@@ -146,13 +146,15 @@ def test_docker_discovery_finds_the_labelled_container(monkeypatch) -> None:
                 time.sleep(0.2)
         # python's http.server answers 404 for /healthz: reachable, but not healthy.
         assert backend.health().status_code == 404
-        backend.close()
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
-    gone = build_backend(settings)
-    assert gone.identity().base_url is None
+    # The container is gone: the next call fails, the backend forgets the stale port,
+    # and the one after that re-discovers (and finds nothing).
+    assert backend.health().reachable is False
+    assert backend.identity().base_url is None
     with pytest.raises(RunnerNotConfigured):
-        gone.execute(_probe_request())
+        backend.execute(_probe_request())
+    backend.close()
 
 
 def _probe_request():
