@@ -1,0 +1,151 @@
+"""The runner on real loopback servers: werkzeug in a thread, and gunicorn as in the image."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.runner.execute_calls import execute_body, inner_json, routing
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def raw_get(port: int, path: str, headers: dict[str, str] | None = None):
+    """Send the path byte-for-byte (requests/urllib3 would normalise '..' away)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def werkzeug_runner(make_app):
+    app = make_app(RUNNER_SERVICE_TOKEN="live-token")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+
+
+def test_werkzeug_server_execute_and_ui(werkzeug_runner, sample_bundle, ui_rules_bundle):
+    port = werkzeug_runner
+    auth = {"x-runner-service-token": "live-token"}
+    base = f"http://127.0.0.1:{port}"
+    resp = requests.post(
+        f"{base}/v1/execute",
+        json=execute_body(sample_bundle.content_hash, "/hello"),
+        headers=routing(**auth),
+        timeout=60,
+    )
+    assert resp.status_code == 200 and inner_json(resp.json())["tenant"] == "acme"
+    assert requests.post(f"{base}/v1/execute", json={}, timeout=10).status_code == 401
+
+    ui = f"/ext-ui/ui-rules/{ui_rules_bundle.content_hash}"
+    status, headers, body = raw_get(port, ui + "/app.js", auth)
+    assert status == 200 and body.startswith(b"document")
+    status, _, _ = raw_get(port, ui + "/app.js", {**auth, "If-None-Match": headers["ETag"]})
+    assert status == 304
+    for evil in ("/../manifest.json", "/%2e%2e/manifest.json", "/nested%2f..%2f..%2fmanifest.json"):
+        status, _, body = raw_get(port, ui + evil, auth)
+        assert status == 400, evil
+        assert b"invalid_path" in body
+
+
+@pytest.fixture
+def gunicorn_runner(bundle_store, sample_bundle, shared_runtime, tmp_path):
+    # Seed the compiled-component cache as a restarted container would find it, so
+    # this test does not spend a cold compile (the engine tests cover that path).
+    shared_runtime.prepare(sample_bundle.content_hash)
+    shutil.copytree(shared_runtime.settings.compiled_cache_dir, tmp_path / "data" / "compiled")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "BUNDLE_STORE_BASE": str(bundle_store),
+        "RUNNER_DATA_DIR": str(tmp_path / "data"),
+        "RUNNER_THREADS": "4",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.stdout.read()
+    else:
+        proc.kill()
+        pytest.fail("gunicorn runner did not become healthy: " + proc.stdout.read())
+    yield base, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+
+
+def test_gunicorn_serves_and_stops_gracefully(gunicorn_runner, sample_bundle):
+    base, proc = gunicorn_runner
+    prep = requests.post(
+        f"{base}/v1/prepare", json={"content_hash": sample_bundle.content_hash}, timeout=300
+    )
+    assert prep.status_code == 200
+    body = execute_body(sample_bundle.content_hash, "/echo", method="POST", body=b"via gunicorn")
+    resp = requests.post(f"{base}/v1/execute", json=body, headers=routing(), timeout=60)
+    assert inner_json(resp.json())["body"] == "via gunicorn"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    log = proc.stdout.read()
+    assert '"logger":"gunicorn.access"' in log and '"path":"/v1/execute"' in log
+    assert "via gunicorn" not in log  # bodies never reach the log
+
+
+def test_gunicorn_config_error_is_one_line(tmp_path):
+    env = {**os.environ, "PORT": "http", "RUNNER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PORT" in (result.stderr + result.stdout) and "example: PORT=8080" in (
+        result.stderr + result.stdout
+    )
+    assert "Traceback" not in result.stderr
