@@ -17,8 +17,10 @@ import requests
 from tests.emulator.stack import (
     FUNCTIONS_IMAGE,
     GATEWAY_TIMEOUT_MS,
+    REPO,
     Stack,
     free_port,
+    loud_skip,
     require_image,
     start_stack,
     stop_stack,
@@ -179,3 +181,57 @@ def test_the_production_function_image_answers_the_same_requests(stack):
     ui = requests.get(f"http://127.0.0.1:{ports['ui_proxy']}{src}", timeout=30)
     assert ui.status_code == 200
     assert ui.content == requests.get(stack.url + src, timeout=10).content
+
+
+@pytest.mark.browser
+def test_a_browser_sees_the_extension_ui_call_its_api_on_one_origin(stack):
+    """Headless Chromium (Debian's, through chromedriver) on the host page: the iframe
+    comes from the same origin, its script calls the extension API and shows the answer."""
+    import shutil
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        loud_skip("chromium/chromedriver missing: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,900", "--no-first-run", "--disable-extensions"):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    screenshot = REPO / "artifacts" / "emulator-browser.png"
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get(stack.url + "/")
+        wait = WebDriverWait(driver, 60)
+        frame = wait.until(ec.presence_of_element_located((By.ID, "ext-sample")))
+        assert frame.get_property("src").startswith(stack.url + "/runner/ext-ui/sample/")
+        driver.switch_to.frame(frame)
+        assert driver.execute_script("return window.location.origin") == stack.url
+        hello_text = wait.until(
+            lambda d: (t := d.find_element(By.ID, "hello-result").text) and "Hello" in t and t
+        )
+        assert "Hello" in hello_text
+        counter = driver.find_element(By.ID, "counter-value")
+        wait.until(lambda d: counter.text.strip().isdigit())
+        before = int(counter.text)
+        driver.find_element(By.ID, "counter-button").click()
+        wait.until(lambda d: counter.text.strip() == str(before + 1))
+        driver.switch_to.default_content()
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(screenshot))
+        print(f"\nscreenshot: {screenshot}")
+    except Exception:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(screenshot.with_name("emulator-browser-failure.png")))
+        raise
+    finally:
+        driver.quit()
+    history = requests.get(f"{stack.url}/_emulator/status.json", timeout=10).json()["requests"]
+    paths = {r["path"] for r in history}
+    assert "/api/ext/sample/hello" in paths and "/api/ext/sample/counter" in paths
