@@ -44,18 +44,24 @@ clean: ## remove build outputs (keeps .venv)
 .PHONY: emulate emulate-down emulate-clean emulate-sample
 EMULATOR_PORT ?= 3000
 SAMPLE_BUNDLE ?= build/bundles/sample.tar.zst
+EXTGATE_STATE_DIR ?= $(CURDIR)/.extgate
+DEV_RUNNER = EXTGATE_STATE_DIR=$(EXTGATE_STATE_DIR) scripts/dev-runner.sh
+INSTALL_SAMPLE = $(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample \
+  --store $(EXTGATE_STATE_DIR)/bundles --registry $(EXTGATE_STATE_DIR)/installs.json \
+  --runner-url http://127.0.0.1:$${RUNNER_DOCKER_PORT:-8085}
 
 emulate-sample: $(STAMP) sample ## build the sample extension and install it for tenant dev
-	$(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample
+	$(INSTALL_SAMPLE)
 
 emulate: $(STAMP) images sample ## the runner in Docker + every gateway function on localhost:3000
-	scripts/dev-runner.sh up
-	scripts/dev-runner.sh wait
-	$(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample
-	RUNNER_BACKEND=docker EMULATOR_PORT=$(EMULATOR_PORT) $(PY) -m emulator
+	$(DEV_RUNNER) up
+	$(DEV_RUNNER) wait
+	$(INSTALL_SAMPLE)
+	RUNNER_BACKEND=docker EMULATOR_PORT=$(EMULATOR_PORT) EXTGATE_STATE_DIR=$(EXTGATE_STATE_DIR) \
+	  $(PY) -m emulator
 
 emulate-down: ## stop the emulator and the runner container (volumes kept)
-	scripts/dev-runner.sh stop
+	$(DEV_RUNNER) stop
 
 emulate-clean: ## remove the runner containers and their volumes
-	scripts/dev-runner.sh clean
+	$(DEV_RUNNER) clean
