@@ -1,0 +1,114 @@
+"""IdempotencyCache unit behaviour: scope, TTL, bound, waiting duplicates, no 5xx caching."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from runner.idempotency import IdempotencyCache, IdempotencyKeyReused
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counter_compute(status: int = 200):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"status": status, "n": len(calls)}
+
+    return compute, calls
+
+
+def test_replay_within_ttl_then_expire():
+    clock = Clock()
+    cache = IdempotencyCache(ttl_s=60, max_entries=10, clock=clock)
+    compute, calls = counter_compute()
+    assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, False)
+    assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, True)
+    clock.now += 61
+    assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 2}, False)
+    assert len(calls) == 2
+
+
+def test_scope_separates_tenants_and_extensions():
+    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+    compute, calls = counter_compute()
+    for scope in (("a", "e", "k"), ("b", "e", "k"), ("a", "f", "k")):
+        assert cache.run(scope, "fp", compute)[1] is False
+    assert len(calls) == 3
+
+
+def test_bounded_lru():
+    cache = IdempotencyCache(ttl_s=60, max_entries=3)
+    compute, calls = counter_compute()
+    for i in range(5):
+        cache.run(("t", "e", str(i)), "fp", compute)
+    assert len(cache) == 3
+    cache.run(("t", "e", "0"), "fp", compute)  # evicted: runs again
+    assert len(calls) == 6
+    cache.run(("t", "e", "4"), "fp", compute)  # still there: replayed
+    assert len(calls) == 6
+
+
+def test_server_errors_are_not_kept():
+    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+    compute, calls = counter_compute(status=504)
+    cache.run(("t", "e", "k"), "fp", compute)
+    assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
+    assert len(calls) == 2
+
+
+def test_exceptions_release_the_key():
+    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+
+    def boom():
+        raise RuntimeError("x")
+
+    with pytest.raises(RuntimeError):
+        cache.run(("t", "e", "k"), "fp", boom)
+    compute, _ = counter_compute()
+    assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
+
+
+def test_different_request_same_key_is_refused():
+    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+    compute, _ = counter_compute()
+    cache.run(("t", "e", "k"), "fp-1", compute)
+    with pytest.raises(IdempotencyKeyReused):
+        cache.run(("t", "e", "k"), "fp-2", compute)
+
+
+def test_concurrent_duplicates_wait_for_the_first():
+    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+    started = threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return {"status": 201}
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(cache.run(("t", "e", "k"), "fp", slow)))
+    first.start()
+    started.wait(5)
+    others = [
+        threading.Thread(target=lambda: results.append(cache.run(("t", "e", "k"), "fp", slow)))
+        for _ in range(4)
+    ]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert len(calls) == 1
+    assert sorted(replayed for _, replayed in results) == [False, True, True, True, True]
