@@ -15,6 +15,7 @@
         ├── RunnerTimeout             504 runner_timeout
         ├── RunnerInvalidResponse     502 runner_invalid_response
         └── RunnerRejected            inner status + the runner's stable code
+                                      (502 runner_auth_rejected: token refused)
 
 Messages are written for clients: they never contain the runner's URL, tokens or
 its raw error text. `detail` holds extra context for the server log only, and must

@@ -261,7 +261,13 @@ def parse_execute_response(response: requests.Response) -> ExecuteResult:
 
 
 def _outer_error(response: requests.Response) -> RunnerError:
-    """A non-200 from `/v1/execute` itself: keep a stable code, never the text."""
+    """A non-200 from `/v1/execute` itself: keep a stable code, never the text.
+
+    401/403 mean the runner refused the gateway's service token: a deployment
+    fault, not the caller's, so it is reported as 502 `runner_auth_rejected`.
+    """
+    if response.status_code in (401, 403):
+        return RunnerRejected(502, "runner_auth_rejected")
     try:
         payload = response.json()
     except ValueError:

@@ -150,7 +150,7 @@ def test_wrong_service_token_is_a_502_without_the_runner_text(make_client, runne
     response = client.get("/api/ext/sample/hello", headers=TENANT)
     assert response.status_code == 502
     body = response.get_json()
-    assert body["error"] == "unauthorized"
+    assert body["error"] == "runner_auth_rejected"
     assert "service token" not in json.dumps(body)
 
 
