@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.functions.conftest import CONTENT_HASH
+from tests.support.runner_standin import GatedAsset
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS_FRAMEWORK = str(Path(sys.executable).parent / "functions-framework")
@@ -105,6 +106,22 @@ def test_ui_proxy_target_serves_against_the_runner(backend_env, runner) -> None:
         assert again.status_code == 304
         post = requests.post(f"{base}/runner/ext-ui/{key}", timeout=10)
         assert (post.status_code, post.headers["allow"]) == (405, "GET, HEAD")
+
+
+def test_ui_proxy_streams_through_the_real_server(backend_env, runner) -> None:
+    first, rest = b"A" * 65536, b"B" * (2 * 1024 * 1024)
+    gated = GatedAsset(first, rest)
+    runner.gated_assets[f"sample/{CONTENT_HASH}/big.js"] = gated
+    with serve("ui_proxy", backend_env) as base:
+        url = f"{base}/runner/ext-ui/sample/{CONTENT_HASH}/big.js"
+        with requests.get(url, stream=True, timeout=10) as response:
+            assert response.status_code == 200
+            head = response.raw.read(len(first))
+            assert head == first
+            assert not gated.finished.is_set()  # the upstream body is still incomplete
+            gated.gate.set()
+            assert response.raw.read() == rest
+        assert gated.finished.wait(5)
 
 
 def test_health_target_serves_against_the_runner(backend_env, runner) -> None:
