@@ -105,3 +105,8 @@ emulate-down: ## stop the emulator and the runner container (volumes kept)
 
 emulate-clean: ## remove the runner containers and their volumes
 	$(DEV_RUNNER) clean
+
+# ---- Gateway benchmark -----------------------------------------------------------------
+.PHONY: bench-gateway
+bench-gateway: $(STAMP) ## execute through the gateway vs straight to the runner (p50/p99, req/s)
+	$(PY) bench/gateway_bench.py --requests 2000 --concurrency 4 --server gunicorn
