@@ -54,6 +54,8 @@ class ExecuteResult:
 
 @dataclass(frozen=True)
 class RunnerHealth:
+    """`reachable` means the runner answered its `/healthz` with 200 (ready to serve)."""
+
     reachable: bool
     latency_ms: float | None
     status_code: int | None = None

@@ -118,7 +118,7 @@ class RunnerClient:
         timeout: float | None = None,
     ) -> requests.Response:
         url = self._resolve_base() + target
-        data = None if json_body is None else json.dumps(json_body, separators=(",", ":"))
+        data = None if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
         send_headers = dict(headers or {})
         if data is not None:
             send_headers["content-type"] = "application/json"
