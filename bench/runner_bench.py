@@ -1,0 +1,206 @@
+"""Runner HTTP benchmark: gunicorn on loopback, the real sample component.
+
+Measures, through ``POST /v1/execute``:
+  1. first-request latency on a cold runner (fresh data dir: fetch, extract, compile);
+  2. first-request latency after a restart on the same data dir (on-disk compiled cache);
+  3. sequential latency p50/p90/p99 (one keep-alive client);
+  4. throughput and latency with N concurrent clients.
+
+Usage:
+    make sample
+    .venv/bin/python bench/runner_bench.py [--bundle build/bundles/sample.tar.zst]
+        [--requests 400] [--concurrency 4] [--threads 8] [--path /hello]
+
+Loopback only, bounded request counts. Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from runner.bundles import object_path  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def body_for(content_hash: str, path: str) -> dict:
+    return {
+        "context": {
+            "tenant_id": "bench",
+            "extension_id": "sample",
+            "content_hash": content_hash,
+            "config": {"greeting": "hi"},
+        },
+        "http": {"method": "GET", "path": path, "query": {}, "headers": {}, "body_b64": None},
+        "limits": {"timeout_ms": 10_000, "memory_mb": 256, "fuel": None},
+        "providers": ["cap:storage.kv"],
+    }
+
+
+HEADERS = {"x-alga-tenant": "bench", "x-alga-extension": "sample"}
+
+
+class Runner:
+    """One gunicorn runner process on a loopback port."""
+
+    def __init__(self, store: Path, data: Path, threads: int) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "BUNDLE_STORE_BASE": str(store),
+            "RUNNER_DATA_DIR": str(data),
+            "RUNNER_THREADS": str(threads),
+            "LOG_LEVEL": "WARNING",
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:runner.gunicorn_conf",
+                "--access-logfile",
+                "/dev/null",
+                "runner.wsgi:app",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit("runner did not become healthy")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def timed_call(session: requests.Session, base: str, body: dict) -> float:
+    started = time.perf_counter()
+    resp = session.post(f"{base}/v1/execute", json=body, headers=HEADERS, timeout=120)
+    elapsed = (time.perf_counter() - started) * 1000
+    if resp.status_code != 200 or resp.json()["status"] != 200:
+        raise SystemExit(f"unexpected answer: {resp.status_code} {resp.text[:200]}")
+    return elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", type=Path, default=REPO / "build/bundles/sample.tar.zst")
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="RUNNER_THREADS")
+    parser.add_argument("--path", default="/hello")
+    args = parser.parse_args()
+    if not args.bundle.is_file():
+        raise SystemExit(f"{args.bundle} not found: run `make sample` first")
+
+    work = Path(tempfile.mkdtemp(prefix="runner-bench-"))
+    try:
+        data = args.bundle.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        target = work / "store" / object_path(digest)
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+        body = body_for(f"sha256:{digest}", args.path)
+        rows: list[tuple[str, str]] = []
+
+        runner = Runner(work / "store", work / "data", args.threads)
+        with requests.Session() as session:
+            cold = timed_call(session, runner.base, body)
+        runner.stop()
+        rows.append(("first request, cold runner (fetch + extract + compile)", f"{cold:.0f} ms"))
+
+        runner = Runner(work / "store", work / "data", args.threads)
+        try:
+            with requests.Session() as session:
+                warm = timed_call(session, runner.base, body)
+                rows.append(
+                    ("first request after restart (on-disk compiled cache)", f"{warm:.0f} ms")
+                )
+                for _ in range(10):
+                    timed_call(session, runner.base, body)
+                seq = [timed_call(session, runner.base, body) for _ in range(args.requests)]
+            rows.append(
+                (
+                    f"sequential latency p50 / p90 / p99 ({args.requests} requests)",
+                    f"{pct(seq, 0.5):.1f} / {pct(seq, 0.9):.1f} / {pct(seq, 0.99):.1f} ms",
+                )
+            )
+            rows.append(("sequential throughput", f"{1000 / statistics.mean(seq):.0f} req/s"))
+
+            sessions = [requests.Session() for _ in range(args.concurrency)]
+            per_client = max(1, args.requests // args.concurrency)
+
+            def client(i: int) -> list[float]:
+                return [timed_call(sessions[i], runner.base, body) for _ in range(per_client)]
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                lat = [x for chunk in pool.map(client, range(args.concurrency)) for x in chunk]
+            wall = time.perf_counter() - started
+            for s in sessions:
+                s.close()
+            rows.append(
+                (
+                    f"{args.concurrency} concurrent clients: throughput",
+                    f"{len(lat) / wall:.0f} req/s",
+                )
+            )
+            rows.append(
+                (
+                    f"{args.concurrency} concurrent clients: p50 / p99",
+                    f"{pct(lat, 0.5):.1f} / {pct(lat, 0.99):.1f} ms",
+                )
+            )
+        finally:
+            runner.stop()
+
+        print(
+            f"\nrunner bench: path {args.path}, gunicorn 1 worker x {args.threads} threads, "
+            f"{os.cpu_count()} CPUs\n"
+        )
+        print("| measure | value |\n|---|---|")
+        for name, value in rows:
+            print(f"| {name} | {value} |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
