@@ -97,11 +97,10 @@ def counter(request: types.ExecuteRequest, query: dict[str, str]) -> types.Execu
         )
     except Err as err:
         if isinstance(err.value, storage.StorageError_Conflict):
-            return json_response(
-                409, {"error": "conflict", "currentRevision": err.value.value}
-            )
-        return json_response(403 if error_name(err.value) == "denied" else 500,
-                             {"error": error_name(err.value)})
+            return json_response(409, {"error": "conflict", "currentRevision": err.value.value})
+        return json_response(
+            403 if error_name(err.value) == "denied" else 500, {"error": error_name(err.value)}
+        )
     return json_response(200, {"value": value + 1, "revision": entry.revision})
 
 

@@ -98,8 +98,9 @@ class Engine:
     ) -> GuestResponse:
         """Run the guest's `handler` once on a fresh instance. Raises `RunnerError`s."""
         granted = resolve_capabilities(invocation.providers)
-        request_host = host.open_request(invocation, granted)
         prepared = self._cache.get(content_hash, wasm_path)
+        # Opened after a possible compile so the request's deadline starts with the guest.
+        request_host = host.open_request(invocation, granted)
         return self._run(prepared, invocation, request_host)
 
     def close(self) -> None:

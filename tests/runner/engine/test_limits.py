@@ -109,3 +109,9 @@ def test_each_request_gets_a_fresh_instance(engine, host, misbehaving_component)
     for _ in range(3):
         response = run(engine, host, misbehaving_component, "/state")
         assert json.loads(response.body) == {"calls_seen": 1}
+
+
+def test_cap_below_the_initial_memory_fails_at_instantiation(engine, host, sample_component):
+    with pytest.raises(MemoryLimitExceeded) as info:
+        run(engine, host, sample_component, "/hello", memory_mb=1)
+    assert "1 MB" in str(info.value)
