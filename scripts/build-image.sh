@@ -69,7 +69,6 @@ docker build -f "$DOCKERFILE" -t "$IMAGE" \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --label "org.extgate.inputs=$inputs" \
   --label "org.extgate.wheelhouse=$(cat "$WHEELHOUSE/.content-hash")" \
-  --label "org.extgate.base-image=$BASE_IMAGE" \
   . 2>&1 | tee "$LOG" \
   | grep --line-buffered -E '^(Step [0-9]+/[0-9]+ : (FROM|COPY|RUN)|#[0-9]+ \[)' \
   | awk '{ print "    " substr($0, 1, 106); fflush() }'
@@ -81,7 +80,7 @@ if [[ "$status" != 0 ]]; then
 fi
 
 # Earlier builds of this image are now untagged: drop them so disk use stays flat.
-docker image prune --force --filter "label=org.extgate.base-image" --filter dangling=true \
+docker image prune --force --filter "label=org.extgate.inputs" --filter dangling=true \
   >/dev/null 2>&1 || true
 size="$(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1 / 1e6}')"
 step "done: $IMAGE ($size)"

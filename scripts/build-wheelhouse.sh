@@ -49,7 +49,7 @@ step() { printf '==> [wheelhouse %3ss] %s\n' "$((SECONDS - START))" "$*"; }
 die() { printf 'wheelhouse: error: %s\n' "$*" >&2; exit 1; }
 # pip's output (and setuptools' warnings) go to a log, shown only when a build fails.
 pip_wheel() {
-  "$PIP" wheel --disable-pip-version-check --wheel-dir "$WHEELHOUSE" "$@" >"$LOG" 2>&1 \
+  "$PIP" wheel --disable-pip-version-check "$@" >"$LOG" 2>&1 \
     || { tail -n 40 "$LOG" >&2; die "pip wheel failed (full log: $LOG)"; }
 }
 
@@ -65,14 +65,19 @@ source_hash() {
     | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 
-mkdir -p "$WHEELHOUSE"
-deps_key="$(cat pyproject.toml <(echo "extras=$EXTRAS") | sha256sum | cut -c1-16)"
+# layout=2: deps/ + project/ split; bump when the wheelhouse layout changes.
+deps_key="$(cat pyproject.toml <(echo "extras=$EXTRAS layout=2") | sha256sum | cut -c1-16)"
 project_key="$deps_key-$(source_hash "${SOURCES[@]}")"
 deps_stamp="$WHEELHOUSE/.deps-stamp"
 project_stamp="$WHEELHOUSE/.project-stamp"
+[[ "$FORCE" == 1 ]] && rm -f "$deps_stamp" "$project_stamp"
 
-if [[ "$FORCE" == 1 ]]; then
-  rm -f "$deps_stamp" "$project_stamp"
+rebuild_deps=0
+if [[ "$(cat "$deps_stamp" 2>/dev/null)" != "$deps_key" ]]; then
+  rebuild_deps=1
+elif [[ "$(cat "$project_stamp" 2>/dev/null)" == "$project_key" ]]; then
+  step "skip: $WHEELHOUSE is up to date ($project_key)"
+  exit 0
 fi
 
 # A clean copy of the sources for building the extgate wheel.
@@ -81,23 +86,42 @@ trap 'rm -rf "$src"' EXIT
 tar -cf - --exclude=__pycache__ --exclude='*.pyc' --exclude='*.egg-info' "${SOURCES[@]}" \
   | tar -xf - -C "$src"
 
-if [[ "$(cat "$deps_stamp" 2>/dev/null)" != "$deps_key" ]]; then
+# deps/ and project/ are separate so an image rebuild after a source change reuses the
+# cached third-party layer and reinstalls only the extgate wheel.
+mkdir -p "$WHEELHOUSE/deps" "$WHEELHOUSE/project"
+if [[ "$rebuild_deps" == 1 ]]; then
   step "third-party wheels for extgate[$EXTRAS] (pyproject.toml changed or first run)"
-  find "$WHEELHOUSE" -name '*.whl' -delete
-  pip_wheel "$src[$EXTRAS]"
+  rm -f "$WHEELHOUSE"/*.whl "$WHEELHOUSE"/deps/* "$WHEELHOUSE"/project/*
+  pip_wheel --wheel-dir "$WHEELHOUSE/deps" "$src[$EXTRAS]"
+  mv "$WHEELHOUSE"/deps/extgate-*.whl "$WHEELHOUSE/project/"
+  # What each image needs, resolved offline against the wheelhouse itself.
+  for image in functions:extgate runner:"extgate[$EXTRAS]"; do
+    step "resolving requirements-${image%%:*}.txt for ${image#*:}"
+    "$PIP" install --quiet --dry-run --ignore-installed --no-index \
+      --find-links "$WHEELHOUSE/deps" --find-links "$WHEELHOUSE/project" \
+      --report "$src/report.json" "${image#*:}" >>"$LOG" 2>&1 \
+      || { tail -n 20 "$LOG" >&2; die "could not resolve ${image#*:} from the wheelhouse"; }
+    "$VENV/bin/python" - "$src/report.json" >"$WHEELHOUSE/deps/requirements-${image%%:*}.txt" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+pins = sorted(
+    f"{i['metadata']['name']}=={i['metadata']['version']}"
+    for i in report["install"]
+    if i["metadata"]["name"] != "extgate"
+)
+print("\n".join(pins))
+PY
+  done
   echo "$deps_key" >"$deps_stamp"
-  echo "$project_key" >"$project_stamp"
-elif [[ "$(cat "$project_stamp" 2>/dev/null)" != "$project_key" ]]; then
-  step "extgate wheel (sources changed)"
-  find "$WHEELHOUSE" -name 'extgate-*.whl' -delete
-  pip_wheel --no-deps "$src"
-  echo "$project_key" >"$project_stamp"
 else
-  step "skip: $WHEELHOUSE is up to date ($project_key)"
-  exit 0
+  step "extgate wheel (sources changed)"
+  rm -f "$WHEELHOUSE"/project/*
+  pip_wheel --wheel-dir "$WHEELHOUSE/project" --no-deps "$src"
 fi
+echo "$project_key" >"$project_stamp"
 
 # The images key their rebuilds on this: it changes exactly when a wheel changes.
-(cd "$WHEELHOUSE" && sha256sum -- *.whl) | sha256sum | cut -c1-16 >"$WHEELHOUSE/.content-hash"
-count="$(find "$WHEELHOUSE" -name '*.whl' | wc -l)"
-step "done: $count wheels, $(du -sh "$WHEELHOUSE" | cut -f1), content $(cat "$WHEELHOUSE/.content-hash")"
+(cd "$WHEELHOUSE" && sha256sum -- deps/* project/*.whl) | sha256sum | cut -c1-16 \
+  >"$WHEELHOUSE/.content-hash"
+step "done: $(find "$WHEELHOUSE" -name '*.whl' | wc -l) wheels," \
+  "$(du -sh "$WHEELHOUSE" | cut -f1), content $(cat "$WHEELHOUSE/.content-hash")"
