@@ -1,14 +1,15 @@
 """Guest log lines into the runner's structured log.
 
-Each `logging.log-*` call becomes one JSON line on logger `extgate.runner.guest`
-tagged with request id, tenant, extension and install. Lines are truncated and the
-number per request is bounded, so a chatty or hostile guest cannot flood the log.
-JSON encoding escapes control characters, so a guest cannot forge log lines.
+Each `logging.log-*` call becomes one record on logger `extgate.runner.guest` whose
+`extra` fields carry request id, tenant, extension, install and `source` (guest,
+guest-stderr or runner); the runner's JSON-lines formatter (`runner/log_format.py`)
+writes them as one JSON object per line, which escapes control characters, so a
+guest cannot forge log lines. Lines are truncated and the number per request is
+bounded, so a chatty or hostile guest cannot flood the log.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 
@@ -38,5 +39,5 @@ class GuestLog:
             level, message, source = "warn", "guest log limit reached; dropping lines", "runner"
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + "...[truncated]"
-        record = {"level": level, "source": source, **self._fields, "message": message}
-        self._logger.log(_LEVELS.get(level, logging.INFO), json.dumps(record, sort_keys=True))
+        extra = {**self._fields, "source": source}
+        self._logger.log(_LEVELS.get(level, logging.INFO), "%s", message, extra=extra)
