@@ -1,7 +1,8 @@
 """Outbound HTTP for guests (`http.fetch`), limited to the install's allowed hosts.
 
 Trust: the guest chooses the URL, so everything is checked here: scheme http(s)
-only, host in `allowed_hosts` (exact name, or `*.example.com` for subdomains),
+only, host in `allowed_hosts` (exact name, `*.example.com` for subdomains, either
+optionally with `:port`),
 redirects are not followed (a redirect could lead to a host that is not allowed),
 the response body is capped, and the call cannot outlive the request's deadline.
 Proxy and netrc settings from the environment are ignored so no credentials of the
@@ -24,11 +25,18 @@ _ALLOWED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _DROPPED_REQUEST_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
-def host_allowed(host: str, allowed_hosts: Sequence[str]) -> bool:
-    """Exact host match, or `*.suffix` matching any subdomain (not the bare suffix)."""
+def host_allowed(host: str, allowed_hosts: Sequence[str], port: int | None = None) -> bool:
+    """Whether `host` (and `port`) is in the allow-list.
+
+    Patterns: `api.example.com` (any port), `api.example.com:8443` (that port only),
+    `*.example.com` (any subdomain, not the bare domain; a port may follow too).
+    """
     host = host.lower().rstrip(".")
-    for pattern in allowed_hosts:
-        pattern = pattern.strip().lower().rstrip(".")
+    for raw in allowed_hosts:
+        pattern, _, pattern_port = raw.strip().lower().partition(":")
+        pattern = pattern.rstrip(".")
+        if pattern_port and (port is None or pattern_port != str(port)):
+            continue
         if pattern.startswith("*."):
             if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
                 return True
@@ -59,7 +67,11 @@ class OutboundHttp:
             raise HostCallError("invalid-url", "url must be an absolute http(s) URL")
         if method.upper() not in _ALLOWED_METHODS:
             raise HostCallError("invalid-url", f"method {method!r} is not supported")
-        if not host_allowed(parts.hostname, allowed_hosts):
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise HostCallError("invalid-url", "url has an invalid port") from None
+        if not host_allowed(parts.hostname, allowed_hosts, port):
             raise HostCallError("not-allowed")
         if body is not None and len(body) > MAX_REQUEST_BYTES:
             raise HostCallError("transport", "request body too large")

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from runner.errors import SecretDecryptFailed, UnknownCapabilities
-from tests.runner.engine.conftest import invocation
+from tests.runner.engine.invocations import invocation
 
 pytestmark = pytest.mark.slow
 

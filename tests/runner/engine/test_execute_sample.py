@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from runner.engine import GuestResponse
-from tests.runner.engine.conftest import invocation
+from tests.runner.engine.invocations import invocation
 
 pytestmark = pytest.mark.slow
 

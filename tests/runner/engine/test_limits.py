@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from runner.errors import ExecuteFailed, ExecuteTimeout, FuelExhausted, MemoryLimitExceeded
-from tests.runner.engine.conftest import invocation
+from tests.runner.engine.invocations import invocation
 
 pytestmark = pytest.mark.slow
 

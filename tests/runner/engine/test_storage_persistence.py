@@ -9,7 +9,7 @@ import pytest
 
 from runner.engine import Engine
 from runner.host import HostServices
-from tests.runner.engine.conftest import invocation
+from tests.runner.engine.invocations import invocation
 
 pytestmark = pytest.mark.slow
 STORAGE = ["cap:storage.kv"]

@@ -47,6 +47,19 @@ def server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
+    ("host", "port", "allowed", "expected"),
+    [
+        ("api.example.com", 443, ["api.example.com:443"], True),
+        ("api.example.com", 8443, ["api.example.com:443"], False),
+        ("a.example.com", 8443, ["*.example.com:8443"], True),
+        ("api.example.com", 8443, ["api.example.com"], True),
+    ],
+)
+def test_host_allow_list_with_ports(host, port, allowed, expected):
+    assert host_allowed(host, allowed, port) is expected
+
+
+@pytest.mark.parametrize(
     ("host", "allowed", "expected"),
     [
         ("api.example.com", ["api.example.com"], True),
@@ -68,6 +81,15 @@ def test_allowed_host_is_fetched_with_headers(server):
     assert response.status == 200
     assert response.body == b"hello /x 42"
     assert ("content-type", "text/plain") in response.headers
+
+
+def test_allow_list_port_must_match(server):
+    port = int(server.rsplit(":", 1)[1])
+    fetch = OutboundHttp().fetch
+    assert fetch("GET", f"{server}/p", [], None, [f"127.0.0.1:{port}"]).status == 200
+    with pytest.raises(HostCallError) as info:
+        fetch("GET", f"{server}/p", [], None, [f"127.0.0.1:{port + 1}"])
+    assert info.value.case == "not-allowed"
 
 
 def test_host_not_in_allow_list_is_not_allowed(server):
