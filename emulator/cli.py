@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
             settings.pid_file.unlink(missing_ok=True)
         console.say(
-            "emulator", "stopped (the runner container keeps running: make emulate-down)"
+            "emulator", "stopped; the runner keeps running (make emulate-down)"
         ) if supervisor.mode == "docker" else None
 
 
