@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -64,7 +64,7 @@ class DirectoryBundleStore:
             raise BundleStoreUnavailable("bundle store directory does not exist")
 
 
-def _size(fh) -> int:
+def _size(fh: BinaryIO) -> int:
     return os.fstat(fh.fileno()).st_size
 
 

@@ -1,7 +1,7 @@
 """Fixtures for the runner HTTP tests: real components, real bundles, one shared runtime.
 
-Components are built with componentize-py once (cached under
-``build/test-components/runner-http`` keyed by a hash of the sources and WIT), then
+Components are built with componentize-py once (``tests/support/components.py``,
+cached under ``build/test-components`` keyed by a hash of the sources and WIT), then
 packed into bundles with the same code ``extgate bundle build`` uses. One
 ``RunnerRuntime`` (engine + caches + host) is shared by the session so each
 component is compiled once; apps with different HTTP settings reuse it.
@@ -9,7 +9,6 @@ component is compiled once; apps with different HTTP settings reuse it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,16 +19,15 @@ import pytest
 from flask import Flask
 
 from runner.app import create_app
-from runner.build.componentize import WIT_DIR, build_component
 from runner.bundles import object_path, pack_bundle
 from runner.config import RunnerSettings, load_settings
 from runner.runtime import RunnerRuntime
+from tests.support.components import build_cached_component
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "examples" / "sample-extension"
 MISBEHAVING_DIR = REPO / "tests" / "extensions" / "misbehaving"
 UI_RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "ui_rules"
-COMPONENT_CACHE = REPO / "build" / "test-components" / "runner-http"
 TENANT_HEADERS = {"x-alga-tenant": "acme", "x-alga-extension": "sample"}
 
 
@@ -43,21 +41,9 @@ class BuiltBundle:
         return self.content_hash.split(":", 1)[1]
 
 
-def _source_hash(src: Path) -> str:
-    digest = hashlib.sha256()
-    for root in (src, WIT_DIR):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and "dist" not in path.parts:
-                digest.update(path.relative_to(root).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def build_cached(src: Path, name: str) -> Path:
-    out = COMPONENT_CACHE / f"{name}-{_source_hash(src)}.wasm"
-    if not out.is_file():
-        build_component(src, out)
-    return out
+    """The engine tests' cached build (same componentize-py build as the CLI)."""
+    return build_cached_component(src, name).wasm
 
 
 def publish(store: Path, bundle_path: Path, hex_digest: str) -> None:
