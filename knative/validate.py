@@ -39,10 +39,13 @@ RESERVED_PORTS = frozenset({8012, 8013, 8022, 8112, 9090, 9091})
 PORT_NAMES = frozenset({"", "http1", "h2c"})
 AUTOSCALING_PREFIX = "autoscaling.knative.dev/"
 CLUSTER_LOCAL = ("networking.knative.dev/visibility", "cluster-local")
-# Our images, by repository suffix, and the module whose env surface they read.
+# Our images, by repository suffix, and the modules that read their environment.
 IMAGE_CONFIG_MODULES = {
-    "extgate/functions": REPO_ROOT / "functions" / "config.py",
-    "extgate/runner": REPO_ROOT / "runner" / "config.py",
+    "extgate/functions": (REPO_ROOT / "functions" / "config.py",),
+    "extgate/runner": (
+        REPO_ROOT / "runner" / "config.py",
+        REPO_ROOT / "runner" / "gunicorn_conf.py",
+    ),
 }
 PUBLIC_SERVICES = frozenset({"ui-proxy"})
 CLUSTER_LOCAL_SERVICES = frozenset({"execute", "execute-event", "health", "extension-runner"})
@@ -221,11 +224,11 @@ def _image_repo(image: str) -> str | None:
     return match.group("repo") if match else None
 
 
-def _our_module(image: str) -> Path | None:
+def _our_modules(image: str) -> tuple[Path, ...] | None:
     repo = _image_repo(image) or ""
-    for suffix, module in IMAGE_CONFIG_MODULES.items():
+    for suffix, modules in IMAGE_CONFIG_MODULES.items():
         if repo == suffix or repo.endswith("/" + suffix):
-            return module
+            return modules
     return None
 
 
@@ -235,7 +238,7 @@ def check_images_are_ours(doc: dict[str, Any], _ctx: Context) -> list[str]:
     return [
         f"image {c.get('image')!r} is not extgate/functions or extgate/runner with a tag or digest"
         for c in _containers(doc)
-        if _our_module(c.get("image", "")) is None
+        if _our_modules(c.get("image", "")) is None
     ]
 
 
@@ -257,10 +260,10 @@ def check_env_names_exist(doc: dict[str, Any], ctx: Context) -> list[str]:
         return []
     problems = []
     for container in _containers(doc):
-        module = _our_module(container.get("image", ""))
-        if module is None:
+        modules = _our_modules(container.get("image", ""))
+        if modules is None:
             continue
-        known = env_names(module)
+        known = frozenset().union(*(env_names(m) for m in modules))
         names = [e.get("name") for e in container.get("env") or []]
         for source in container.get("envFrom") or []:
             ref = (source.get("configMapRef") or {}).get("name")
@@ -268,7 +271,7 @@ def check_env_names_exist(doc: dict[str, Any], ctx: Context) -> list[str]:
                 names.extend(ctx.config_map(ref))
         for name in names:
             if name not in known:
-                where = module.relative_to(REPO_ROOT)
+                where = " or ".join(str(m.relative_to(REPO_ROOT)) for m in modules)
                 problems.append(f"env {name} is not read by {where} (typo or stale setting?)")
     return problems
 
@@ -281,7 +284,7 @@ def check_timeouts_consistent(doc: dict[str, Any], ctx: Context) -> list[str]:
     timeout = _revision_spec(doc).get("timeoutSeconds", 300)
     problems = []
     for container in _containers(doc):
-        if _our_module(container.get("image", "")) != IMAGE_CONFIG_MODULES["extgate/functions"]:
+        if _our_modules(container.get("image", "")) != IMAGE_CONFIG_MODULES["extgate/functions"]:
             continue
         env = {}
         for source in container.get("envFrom") or []:
