@@ -14,6 +14,7 @@ import fcntl
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class BundleCache:
         self._guard = threading.Lock()
         (cache_dir / "sha256").mkdir(parents=True, exist_ok=True)
         (cache_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        self._sweep_stale_work()
 
     def get(self, content_hash: str) -> ExtractedBundle:
         """Return the extracted bundle, fetching it first if needed.
@@ -73,6 +75,16 @@ class BundleCache:
                 ready = self._open(hex_digest, final)
                 self._ready[hex_digest] = ready
             return ready
+
+    def _sweep_stale_work(self, max_age_s: float = 3600.0) -> None:
+        """Remove work dirs left by a crashed process (live ones are minutes old at most)."""
+        cutoff = time.time() - max_age_s
+        for path in (self.cache_dir / "tmp").iterdir():
+            try:
+                if path.is_dir() and path.stat().st_mtime < cutoff:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                continue
 
     def cached_count(self) -> int:
         return sum(1 for p in (self.cache_dir / "sha256").iterdir() if p.is_dir())

@@ -1,6 +1,8 @@
 """The extraction cache: verified, atomic, once per hash, nothing served after a failure."""
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,15 @@ def test_unknown_and_malformed_addresses(tmp_path):
         cache.get("sha256:xyz")
     with pytest.raises(InvalidContentHash):
         cache.get("md5:" + "0" * 32)
+
+
+def test_stale_work_dirs_from_a_crash_are_swept(tmp_path):
+    stale = tmp_path / "cache" / "tmp" / "abc-crashed"
+    fresh = tmp_path / "cache" / "tmp" / "def-running"
+    for path in (stale, fresh):
+        path.mkdir(parents=True)
+        (path / "bundle.tar.zst").write_bytes(b"partial")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    BundleCache(tmp_path / "cache", CountingStore(tmp_path / "store"))
+    assert not stale.exists() and fresh.exists()
