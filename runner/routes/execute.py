@@ -92,8 +92,8 @@ def execute() -> Response:
         "execute",
         extra={
             "request_id": call.request_id,
-            "tenant": call.tenant_id,
-            "extension": call.extension_id,
+            "tenant_id": call.tenant_id,
+            "extension_id": call.extension_id,
             "method": call.method,
             "path": call.path,
             "status": outcome["status"],
