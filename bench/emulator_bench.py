@@ -179,6 +179,9 @@ def main() -> int:
             results[run] = round(took, 2)
             steps = ", ".join(f"{name} {at} s" for name, at in phases.items())
             print(f"make emulate -> first 200, {run}: {results[run]} s ({steps})", flush=True)
+            if "images checked" in phases:
+                after = round(took - phases["images checked"], 2)
+                print(f"  of which after the image check (Compose up .. first 200): {after} s")
             if run.startswith("first"):
                 stop_process_group(proc)
                 subprocess.run(
