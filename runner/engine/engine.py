@@ -6,8 +6,9 @@ between requests or leaks across tenants. Each store carries the request's limit
 a memory cap (`Store.set_limits`), an epoch deadline from `timeout_ms`, and fuel.
 
 Isolation between concurrent requests: wasm runs outside the GIL, traps only end
-their own store, and a spinning guest is interrupted by the epoch deadline, so a
-misbehaving request cannot stall others or the process.
+their own store, a spinning guest is interrupted by the epoch deadline, and a guest
+blocked in a host call past its deadline is answered by the watchdog
+(`guest_watchdog.py`), so a misbehaving request cannot stall others or the process.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from runner.engine.capabilities import resolve_capabilities
 from runner.engine.component_cache import CacheStats, ComponentCache
 from runner.engine.epoch_ticker import EpochTicker
 from runner.engine.guest_output import GuestOutput
+from runner.engine.guest_watchdog import GuestWatchdog
 from runner.engine.host_linker import StoreRegistry, build_linker
 from runner.engine.invocation import GuestResponse, Invocation
 from runner.engine.trap_translation import translate_guest_failure
 from runner.engine.wit_values import field, headers_from_wit, headers_to_wit, record
-from runner.errors import EngineInitFailed, ExecuteFailed
+from runner.errors import EngineInitFailed, ExecuteFailed, ExecuteTimeout
 
 if TYPE_CHECKING:
     from runner.host.request_host import RequestHost
@@ -60,6 +62,7 @@ class Engine:
         epoch_tick_ms: int = 10,
         fuel_enabled: bool = True,
         max_components: int = 32,
+        max_concurrent_guests: int = 32,
     ) -> None:
         config = wasmtime.Config()
         config.epoch_interruption = True
@@ -75,6 +78,7 @@ class Engine:
             max_entries=max_components,
         )
         self._ticker = EpochTicker(self._wasm, epoch_tick_ms)
+        self._watchdog = GuestWatchdog(max_concurrent_guests)
 
     def prepare(self, content_hash: str, wasm_path: Path) -> None:
         """Compile (or load the serialized copy of) a component; idempotent."""
@@ -101,10 +105,24 @@ class Engine:
         prepared = self._cache.get(content_hash, wasm_path)
         # Opened after a possible compile so the request's deadline starts with the guest.
         request_host = host.open_request(invocation, granted)
-        return self._run(prepared, invocation, request_host)
+        try:
+            return self._watchdog.run(
+                lambda: self._run(prepared, invocation, request_host),
+                invocation.timeout_ms / 1000.0,
+            )
+        except TimeoutError as exc:
+            request_host.log.emit("error", f"execute_timeout: {exc}", source="runner")
+            raise ExecuteTimeout(
+                f"execute_timeout: guest exceeded {invocation.timeout_ms} ms"
+            ) from None
+
+    def abandoned_guests(self) -> int:
+        """Guests answered as timed out but still blocked in a host call."""
+        return self._watchdog.abandoned()
 
     def close(self) -> None:
         self._ticker.stop()
+        self._watchdog.shutdown()
 
     def _link(self, component: Component) -> PreparedComponent:
         try:

@@ -5,10 +5,12 @@
 - ``/trap``      raises an uncaught exception (a trap, not a timeout)
 - ``/state``     increments a module-level counter (must be 1 on every fresh instance)
 - ``/user``      calls a product import the runner links as a trap
+- ``/sleep``     blocks in a host call (WASI clock) for ``?s=`` seconds
 - ``/ok``        answers 200, proving the instance is healthy
 """
 
 import json
+import time
 
 from wit_world import WitWorld as WitWorldProtocol
 from wit_world.imports import types, user
@@ -46,6 +48,10 @@ class WitWorld(WitWorldProtocol):
         if path == "/state":
             calls_seen += 1
             return respond(200, {"calls_seen": calls_seen})
+        if path == "/sleep":
+            seconds = float(request.http.url.partition("?s=")[2] or "30")
+            time.sleep(seconds)
+            return respond(200, {"slept": seconds})
         if path == "/user":
             return respond(200, {"user": str(user.get_user())})
         return respond(200, {"ok": True, "path": path})

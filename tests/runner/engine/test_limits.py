@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -115,3 +116,17 @@ def test_cap_below_the_initial_memory_fails_at_instantiation(engine, host, sampl
     with pytest.raises(MemoryLimitExceeded) as info:
         run(engine, host, sample_component, "/hello", memory_mb=1)
     assert "1 MB" in str(info.value)
+
+
+def test_guest_blocked_in_a_host_call_is_answered_at_its_deadline(
+    engine, host, misbehaving_component
+):
+    with pytest.raises(ExecuteTimeout):
+        run(engine, host, misbehaving_component, "/sleep?s=5", timeout_ms=300)
+    assert engine.abandoned_guests() == 1, "answered while the guest still sleeps"
+    for _ in range(300):
+        if engine.abandoned_guests() == 0:
+            break
+        time.sleep(0.1)
+    assert engine.abandoned_guests() == 0, "the abandoned guest ends once its call returns"
+    assert ok_body(engine, host, misbehaving_component)["ok"] is True
