@@ -20,4 +20,12 @@ except ConfigError as exc:
     raise SystemExit(2) from None
 
 configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-app = create_app(settings)
+try:
+    app = create_app(settings)
+except OSError as exc:  # the data dir cannot be created or written
+    print(
+        f"config error: RUNNER_DATA_DIR is not usable ({exc.strerror}); "
+        "example: RUNNER_DATA_DIR=/data",
+        file=sys.stderr,
+    )
+    raise SystemExit(2) from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,23 @@ def test_errors_name_the_variable_with_an_example(env, var):
     assert message.startswith(f"config error: {var} ")
     assert f"example: {var}=" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"BUNDLE_STORE_BASE": "ftp://x"}, "config error: BUNDLE_STORE_BASE"),
+        ({"RUNNER_DATA_DIR": "/proc/not-writable"}, "config error: RUNNER_DATA_DIR"),
+    ],
+)
+def test_wsgi_start_up_errors_are_one_line_exit_2(env, expected):
+    result = subprocess.run(
+        [sys.executable, "-c", "import runner.wsgi"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(expected)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
