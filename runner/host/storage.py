@@ -10,6 +10,8 @@ carry the revision the writer read: `None` writes unconditionally, `0` only crea
 The compare and the write happen in one `BEGIN IMMEDIATE` transaction, so two
 runners (processes) sharing the file cannot both win.
 
+Quota: values of one (tenant, extension) total at most `max_scope_bytes`.
+
 Concurrency: one connection per thread (sqlite3 connections are not shared across
 threads); WAL so readers do not block the writer.
 """
@@ -28,6 +30,7 @@ MAX_NAMESPACE_CHARS = 128
 MAX_KEY_CHARS = 512
 MAX_VALUE_BYTES = 1024 * 1024
 MAX_LIST_ENTRIES = 1_000
+MAX_SCOPE_BYTES = 64 * 1024 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -46,8 +49,9 @@ CREATE TABLE IF NOT EXISTS kv (
 class SqliteKeyValueStore:
     """Thread-safe store; `close()` closes the calling thread's connection only."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_scope_bytes: int = MAX_SCOPE_BYTES) -> None:
         self.path = Path(path)
+        self.max_scope_bytes = max_scope_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with self._connection() as conn:
@@ -90,6 +94,7 @@ class SqliteKeyValueStore:
             current = row[0] if row else 0
             if expected_revision is not None and expected_revision != current:
                 raise HostCallError("conflict", current)
+            self._check_quota(conn, scope, namespace, key, len(value))
             conn.execute(
                 "INSERT INTO kv (tenant_id, extension_id, namespace, key, value, revision,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -124,6 +129,18 @@ class SqliteKeyValueStore:
             .fetchall()
         )
         return [StoredEntry(namespace, key, bytes(value), rev) for key, value, rev in rows]
+
+    def _check_quota(
+        self, conn: sqlite3.Connection, scope: tuple[str, str], namespace: str, key: str, size: int
+    ) -> None:
+        """Bound the bytes one (tenant, extension) can store, so a guest cannot fill the disk."""
+        (used,) = conn.execute(
+            "SELECT COALESCE(SUM(length(value)), 0) FROM kv WHERE tenant_id=? AND extension_id=?"
+            " AND NOT (namespace=? AND key=?)",
+            (*scope, namespace, key),
+        ).fetchone()
+        if used + size > self.max_scope_bytes:
+            raise HostCallError("invalid-input", f"storage quota of {self.max_scope_bytes} bytes")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -108,3 +108,14 @@ def test_concurrent_compare_and_set_has_exactly_one_winner_per_revision(store):
         t.join()
     assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
     assert store.get(ACME, "ns", "counter").revision == 2
+
+
+def test_scope_quota_counts_replaced_values_once(tmp_path):
+    kv = SqliteKeyValueStore(tmp_path / "kv.sqlite3", max_scope_bytes=10)
+    kv.put(ACME, "ns", "a", b"123456", None)
+    kv.put(ACME, "ns", "a", b"1234567", None)  # replacing, not adding
+    with pytest.raises(HostCallError) as info:
+        kv.put(ACME, "ns", "b", b"12345", None)
+    assert info.value.case == "invalid-input" and "quota" in info.value.payload
+    kv.put(("globex", "sample"), "ns", "b", b"12345", None)  # other scope, own quota
+    kv.close()
