@@ -36,6 +36,34 @@ _SHM = "/dev/shm"  # noqa: S108 - gunicorn creates its own unlinked file there
 worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
 accesslog = "-"
 errorlog = "-"
+# gunicorn's own lines (start, worker boot/exit) as JSON like the app's; access lines
+# are already JSON (format below) and are written as they are. The root logger gets
+# no handler here: runner/wsgi.py installs the app's JSON handler.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_json"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access_raw"], "propagate": False},
+    },
+    "handlers": {
+        "error_json": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        },
+        "access_raw": {
+            "class": "logging.StreamHandler",
+            "formatter": "raw",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "formatters": {
+        "json": {"()": "runner.log_format.JsonFormatter"},
+        "raw": {"format": "%(message)s"},
+    },
+}
 # JSON-ish access line. Only method, path (no query string: it may carry tokens),
 # status, size, duration and the request id; never headers such as the service token.
 access_log_format = (
