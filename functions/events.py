@@ -86,7 +86,7 @@ def _parse(request: flask.Request, max_body_bytes: int) -> CloudEvent:
     limit = max_body_bytes * 4 // 3 + ENVELOPE_OVERHEAD_BYTES
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"event exceeds {limit} bytes")
-    body = request.get_data(cache=False)
+    body = request.stream.read(limit + 1)  # bounded even for a chunked body
     if len(body) > limit:
         raise PayloadTooLarge(f"event exceeds {limit} bytes")
     try:

@@ -188,3 +188,14 @@ def test_redelivery_during_the_first_delivery_is_told_to_retry_later(client, run
     runner.delay_s = 0.0
     assert post(client, request_event(GOOD)).get_data() == first["r"].get_data()
     assert len(runner.calls) == 1
+
+
+def test_oversized_chunked_event_is_refused(make_client):
+    import io
+
+    client = make_client("execute_event", EXT_GATEWAY_MAX_BODY_BYTES="1000")
+    headers, body = to_binary(request_event({**GOOD, "body": "x" * 200_000}, id="chunked"))
+    response = client.post("/", headers=dict(headers) | {"Transfer-Encoding": "chunked"},
+                           input_stream=io.BytesIO(body),
+                           environ_overrides={"wsgi.input_terminated": True})  # fmt: skip
+    assert_json_error(response, 413, "payload_too_large")
