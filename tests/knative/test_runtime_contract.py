@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -140,3 +141,35 @@ def test_sigterm_finishes_in_flight_request_refuses_new_ones_and_exits_0(launch,
     assert result["r"].status_code == 201, "the in-flight request did not finish"
     assert server.wait_exit(GRACEFUL_S + 10) == 0, server.logs()
     assert time.monotonic() - signalled < GRACEFUL_S, "exit waited for the grace period"
+
+
+def test_health_target_serves_runner_health(launch, runner):
+    server = launch("health")
+    response = requests.get(server.url + "/healthz", timeout=10)
+    assert response.status_code == 200, response.text
+    runner.healthy = False
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 503
+    assert requests.get(server.url + "/livez", timeout=10).status_code == 200
+
+
+def test_ui_proxy_target_serves_an_asset(launch, runner):
+    key = "sample/sha256:" + "ab" * 32 + "/index.html"
+    runner.assets[key] = b"<!doctype html><p>ui</p>"
+    server = launch("ui_proxy")
+    response = requests.get(f"{server.url}/runner/ext-ui/{key}", timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.content == b"<!doctype html><p>ui</p>"
+    assert requests.get(server.url + "/livez", timeout=10).status_code == 200
+
+
+def test_worker_count_comes_from_the_environment(runner, registry_file, tmp_path):
+    env = gateway_env("execute", runner, str(registry_file)) | {"GUNICORN_WORKERS": "3"}
+    server = GunicornProcess(env, tmp_path / "workers.log")
+    try:
+        server.wait_ready()
+        children = (Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
+                    .read_text().split())  # fmt: skip
+        assert len(children) == 3, server.logs()
+        assert "workers=3 threads=4" in server.logs()
+    finally:
+        server.stop()
