@@ -290,18 +290,27 @@ def check_timeouts_consistent(doc: dict[str, Any], ctx: Context) -> list[str]:
         for source in container.get("envFrom") or []:
             env.update(ctx.config_map((source.get("configMapRef") or {}).get("name", "")))
         env.update({e["name"]: e.get("value") for e in container.get("env") or [] if "value" in e})
-        gateway_s = int(env.get("EXT_GATEWAY_TIMEOUT_MS", 30000)) / 1000
-        graceful = int(env.get("GUNICORN_GRACEFUL_TIMEOUT_S", gateway_s + 5))
-        if timeout <= gateway_s:
-            problems.append(f"timeoutSeconds {timeout} must exceed EXT_GATEWAY_TIMEOUT_MS")
-        if timeout < graceful:
-            problems.append(f"timeoutSeconds {timeout} < GUNICORN_GRACEFUL_TIMEOUT_S {graceful}")
-        workers, threads = env.get("GUNICORN_WORKERS"), env.get("GUNICORN_THREADS")
-        concurrency = _revision_spec(doc).get("containerConcurrency")
-        if workers and threads and concurrency and int(workers) * int(threads) != concurrency:
-            problems.append(
-                f"containerConcurrency {concurrency} != GUNICORN_WORKERS x GUNICORN_THREADS"
-            )
+        try:
+            problems.extend(_timing_problems(env, timeout, _revision_spec(doc)))
+        except ValueError as exc:
+            problems.append(f"a timing setting is not an integer: {exc}")
+    return problems
+
+
+def _timing_problems(env: dict[str, str], timeout: int, spec: dict[str, Any]) -> list[str]:
+    problems = []
+    gateway_s = int(env.get("EXT_GATEWAY_TIMEOUT_MS", 30000)) / 1000
+    graceful = int(env.get("GUNICORN_GRACEFUL_TIMEOUT_S", gateway_s + 5))
+    if timeout <= gateway_s:
+        problems.append(f"timeoutSeconds {timeout} must exceed EXT_GATEWAY_TIMEOUT_MS")
+    if timeout < graceful:
+        problems.append(f"timeoutSeconds {timeout} < GUNICORN_GRACEFUL_TIMEOUT_S {graceful}")
+    workers, threads = env.get("GUNICORN_WORKERS"), env.get("GUNICORN_THREADS")
+    concurrency = spec.get("containerConcurrency")
+    if workers and threads and concurrency and int(workers) * int(threads) != concurrency:
+        problems.append(
+            f"containerConcurrency {concurrency} != GUNICORN_WORKERS x GUNICORN_THREADS"
+        )
     return problems
 
 
@@ -318,7 +327,8 @@ def check_exposure(doc: dict[str, Any], _ctx: Context) -> list[str]:
     if name in PUBLIC_SERVICES:
         if local:
             problems.append(f"{name} is the public UI entry and must not be cluster-local")
-        if int(annotations.get(AUTOSCALING_PREFIX + "min-scale", "0")) < 1:
+        min_scale = annotations.get(AUTOSCALING_PREFIX + "min-scale", "0")
+        if not min_scale.isdigit() or int(min_scale) < 1:
             problems.append(f"{name} needs min-scale >= 1 (no cold start behind an iframe)")
         if annotations.get(AUTOSCALING_PREFIX + "target-burst-capacity") != "0":
             problems.append(f"{name} needs target-burst-capacity 0 (activator off the path)")

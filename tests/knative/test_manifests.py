@@ -181,3 +181,10 @@ def test_cli_reports_and_fails(tmp_path, capsys):
     assert v.main([str(path), str(KNATIVE / "base" / "gateway-config.yaml")]) == 1
     assert "timeout-seconds" in capsys.readouterr().err
     assert v.main([str(KNATIVE / "base")]) == 0
+
+
+def test_non_integer_timing_settings_are_reported_not_crashed():
+    config = base("gateway-config.yaml")
+    config["data"]["GUNICORN_WORKERS"] = "two"
+    found = violations(base("execute.yaml"), config)
+    assert any("not an integer" in x.message for x in found if x.rule == "timeouts-consistent")
