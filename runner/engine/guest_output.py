@@ -8,6 +8,7 @@ out-of-memory failure from other traps. It is never returned to the client.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import wasmtime
 
@@ -36,7 +37,7 @@ class GuestOutput:
         stderr = self.text("stderr")
         return any(marker in stderr for marker in _OOM_MARKERS)
 
-    def _writer(self, stream: str):  # noqa: ANN202 - wasmtime-py callback
+    def _writer(self, stream: str) -> Callable[[bytes], None]:
         def write(data: bytes) -> None:
             with self._lock:
                 buffer = self._streams[stream]

@@ -23,7 +23,7 @@ def call(engine, host, component, url, method="GET", **overrides):
 
 
 class Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"from the allowed upstream"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

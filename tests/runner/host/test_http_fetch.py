@@ -14,7 +14,7 @@ from runner.host.http_fetch import OutboundHttp, host_allowed
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", "http://evil.invalid/")
