@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 
@@ -59,3 +60,23 @@ def test_tenants_and_extensions_have_separate_counters(engine, host, sample_comp
     assert counter(engine, host, sample_component, tenant_id="globex")[1]["value"] == 0
     assert counter(engine, host, sample_component, extension_id="other")[1]["value"] == 0
     assert counter(engine, host, sample_component)[1]["value"] == 1
+
+
+def test_concurrent_increments_never_lose_an_update(engine, host, sample_component):
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(8):
+            status, _ = counter(engine, host, sample_component, "POST")
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) <= {200, 409}
+    value = counter(engine, host, sample_component)[1]["value"]
+    assert value == statuses.count(200), "every 200 is exactly one stored increment"
