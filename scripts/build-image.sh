@@ -18,6 +18,7 @@ environment:
                                          locally, else extgate/python-base:3.11-bookworm)
   IMAGE=extgate/<name>:dev               tag to produce
   FORCE=1                                build even if the inputs are unchanged
+  NO_CACHE=1                             ignore Docker's layer cache (cold-build timing)
 EOF
 }
 
@@ -47,8 +48,13 @@ if [[ -z "${BASE_IMAGE:-}" ]]; then
     BASE_IMAGE="$LOCAL_BASE"
   fi
 fi
-base_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null)" \
-  || die "base image $BASE_IMAGE not found locally (make base-image builds $LOCAL_BASE)"
+if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  step "pulling $BASE_IMAGE"
+  docker pull -q "$BASE_IMAGE" >/dev/null \
+    || die "base image $BASE_IMAGE is not here and cannot be pulled; unset BASE_IMAGE" \
+      "and run 'make images' (it builds $LOCAL_BASE with debootstrap)"
+fi
+base_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE")"
 [[ -f "$WHEELHOUSE/.content-hash" ]] \
   || die "$WHEELHOUSE is missing (run scripts/build-wheelhouse.sh or make wheelhouse)"
 
@@ -65,7 +71,9 @@ step "docker build -f $DOCKERFILE (base $BASE_IMAGE) -> $IMAGE; log: $LOG"
 mkdir -p build
 # Step lines as progress; the full output goes to the log and is shown on failure.
 set +o pipefail
-docker build -f "$DOCKERFILE" -t "$IMAGE" \
+cache_flag=()
+[[ "${NO_CACHE:-0}" == 1 ]] && cache_flag=(--no-cache)
+docker build "${cache_flag[@]}" -f "$DOCKERFILE" -t "$IMAGE" \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --label "org.extgate.inputs=$inputs" \
   --label "org.extgate.wheelhouse=$(cat "$WHEELHOUSE/.content-hash")" \
