@@ -60,6 +60,7 @@ class DockerRunnerSupervisor:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.recoveries = 0
+        self._down_seen: tuple[str, str] | None = None
         self.recoveries_file = settings.state_dir / f"watchdog-{settings.compose_project}.json"
 
     @property
@@ -69,12 +70,18 @@ class DockerRunnerSupervisor:
         return self._client
 
     def find_container(self) -> Any | None:
+        """The service's container; while Compose replaces it, the live one is preferred."""
+        found = self._containers()
+        return found[0] if found else None
+
+    def _containers(self) -> list[Any]:
         labels = [
             f"{PROJECT_LABEL}={self.settings.compose_project}",
             f"{SERVICE_LABEL}={self.settings.runner_service}",
         ]
         found = self.client.containers.list(all=True, filters={"label": labels})
-        return found[0] if found else None
+        live = ("running", "restarting", "created")
+        return sorted(found, key=lambda c: (c.status not in live, c.attrs.get("Created", "")))
 
     def ensure_running(self) -> None:
         """Compose up when needed, then wait until the healthcheck passes."""
@@ -191,21 +198,32 @@ class DockerRunnerSupervisor:
                 self._stop.wait(backoff)
 
     def _bring_back_if_down(self) -> None:
-        container = self.find_container()
+        """Act only on a state seen twice in a row: Compose itself stops, renames and
+        replaces the container when its image or config changes, and must not be raced."""
+        containers = self._containers()
+        if any(c.status in ("running", "restarting") for c in containers):
+            self._down_seen = None
+            return
+        container = containers[0] if containers else None
+        seen = (container.id, container.status) if container is not None else ("missing", "")
+        if seen != self._down_seen:
+            self._down_seen = seen
+            return
+        self._down_seen = None
         if container is None:
             console.say("watchdog", "runner container is gone; running Compose up")
             run_dev_runner(self.settings, "up")
-            self._count_recovery()
+        elif container.status == "paused":
+            console.say("watchdog", f"runner container {container.name} is paused; unpausing it")
+            container.unpause()
         elif container.status in _BACK_UP_STATES:
             console.say(
                 "watchdog", f"runner container {container.name} is {container.status}; starting it"
             )
             container.start()
-            self._count_recovery()
-        elif container.status == "paused":
-            console.say("watchdog", f"runner container {container.name} is paused; unpausing it")
-            container.unpause()
-            self._count_recovery()
+        else:
+            return
+        self._count_recovery()
 
 
 def write_recoveries(path: Path, count: int) -> None:

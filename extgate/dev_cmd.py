@@ -54,7 +54,7 @@ def run_dev(args: argparse.Namespace) -> int:
     if not src.is_dir():
         raise CliError(f"{src} is not a directory")
     stamps = snapshot(src)
-    build_and_install(src, args, rebuild_component=True)
+    build_and_install(src, args, rebuild_component=False)
     if not args.watch:
         return 0
     print(f"watching {src} (Ctrl-C to stop)", file=sys.stderr)
@@ -82,7 +82,7 @@ def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bo
         raise CliError(f"{src}: {exc.message}") from None
     wasm = src / "dist" / "main.wasm"
     started = time.monotonic()
-    if rebuild_component or not wasm.is_file():
+    if rebuild_component or _component_stale(src, wasm):
         from runner.build.componentize import BuildError, build_component
 
         print(f"building {manifest.name} with componentize-py ...", file=sys.stderr)
@@ -110,6 +110,16 @@ def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bo
     took = time.monotonic() - started
     print(f"installed {result.content_hash} in {took:.1f}s; {result.prepare_note}", file=sys.stderr)
     return result.content_hash
+
+
+def _component_stale(src: Path, wasm: Path) -> bool:
+    """True when dist/main.wasm is missing or older than any code file of the extension."""
+    if not wasm.is_file():
+        return True
+    built = wasm.stat().st_mtime_ns
+    return any(
+        stamp > built for path, stamp in snapshot(src).items() if path.endswith(CODE_SUFFIXES)
+    )
 
 
 def snapshot(src: Path) -> dict[str, int]:

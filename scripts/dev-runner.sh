@@ -97,7 +97,8 @@ case "$cmd" in
   gateway)
     require_engine
     mkdir -p "$EXTGATE_STATE_DIR/bundles"
-    compose --profile gateway up -d "$@"
+    compose up -d --no-recreate extension-runner  # never replace a runner the emulator watches
+    compose --profile gateway up -d --no-deps "$@" gateway-execute gateway-ui-proxy gateway-health
     ;;
   stop) stop_emulator; require_engine; compose --profile gateway stop "$@" ;;
   down) stop_emulator; require_engine; compose --profile gateway down "$@" ;;

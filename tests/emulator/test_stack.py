@@ -235,3 +235,60 @@ def test_a_browser_sees_the_extension_ui_call_its_api_on_one_origin(stack):
     history = requests.get(f"{stack.url}/_emulator/status.json", timeout=10).json()["requests"]
     paths = {r["path"] for r in history}
     assert "/api/ext/sample/hello" in paths and "/api/ext/sample/counter" in paths
+
+
+def test_extgate_dev_watch_reinstalls_and_the_next_request_uses_it(stack, tmp_path):
+    """The author loop: `extgate dev DIR --watch`, edit the UI, the host page frames the
+    new content hash and serves the edited file. (The component is reused: UI-only edits
+    are re-packed without componentize-py.)"""
+    import json
+    import shutil
+    import subprocess
+
+    from runner.bundles.extract import extract_bundle
+    from tests.emulator.stack import SAMPLE_SRC, sample_bundle
+
+    src = tmp_path / "sample"
+    shutil.copytree(SAMPLE_SRC, src, ignore=shutil.ignore_patterns("dist", "__pycache__"))
+    unpacked = tmp_path / "unpacked"
+    extract_bundle(sample_bundle(), unpacked)
+    (src / "dist").mkdir()
+    shutil.copyfile(unpacked / "dist" / "main.wasm", src / "dist" / "main.wasm")
+    registry = stack.state_dir / "installs.json"
+
+    def installed_hash() -> str:
+        installs = json.loads(registry.read_text())["installs"]
+        return next(i["content_hash"] for i in installs if i["extension_id"] == "sample")
+
+    env = dict(stack.env, INSTALL_REGISTRY_FILE=str(registry))
+    dev = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "extgate"), "dev", str(src), "--watch", "--interval", "0.3",
+         "--runner-url", stack.runner_url],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(dev.stdout), daemon=True)
+    reader.start()
+    installs = lambda: sum(line.startswith("installed ") for line in lines)  # noqa: E731
+    try:
+        wait_until(lambda: installs() >= 1 or dev.poll() is not None, 300, "the first install")
+        assert dev.poll() is None, "".join(lines)
+        first = installed_hash()
+        time.sleep(1.1)
+        index = src / "ui" / "index.html"
+        index.write_text(index.read_text().replace("</body>", "<!-- edited-by-test --></body>"))
+        wait_until(lambda: installs() >= 2, 300, "the reinstall after an edit")
+        second = installed_hash()
+        assert second != first
+    finally:
+        dev.terminate()
+        dev.wait(timeout=30)
+        reader.join(timeout=10)
+    out = "".join(lines)
+    assert "building" not in out, "a UI-only edit must not rebuild the component"
+    page = requests.get(stack.url + "/", timeout=10).text
+    src_url = re.search(r'<iframe id="ext-sample"[^>]* src="([^"]+)"', page).group(1)
+    assert second in src_url
+    html = requests.get(stack.url + src_url.replace("&amp;", "&"), timeout=30)
+    assert html.status_code == 200 and "edited-by-test" in html.text
+    assert hello(stack).status_code == 200
