@@ -92,7 +92,7 @@ mkdir -p "$WHEELHOUSE/deps" "$WHEELHOUSE/project"
 if [[ "$rebuild_deps" == 1 ]]; then
   step "third-party wheels for extgate[$EXTRAS] (pyproject.toml changed or first run)"
   rm -f "$WHEELHOUSE"/*.whl "$WHEELHOUSE"/deps/* "$WHEELHOUSE"/project/*
-  pip_wheel --wheel-dir "$WHEELHOUSE/deps" "$src[$EXTRAS]"
+  pip_wheel --wheel-dir "$WHEELHOUSE/deps" "${src}[${EXTRAS}]"
   mv "$WHEELHOUSE"/deps/extgate-*.whl "$WHEELHOUSE/project/"
   # What each image needs, resolved offline against the wheelhouse itself.
   for image in functions:extgate runner:"extgate[$EXTRAS]"; do
