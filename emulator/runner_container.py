@@ -178,7 +178,8 @@ class DockerRunnerSupervisor:
                     buffer += chunk
                     *lines, buffer = buffer.split(b"\n")
                     for line in lines:
-                        console.say("runner", line.decode("utf-8", "replace"))
+                        if not is_probe_noise(line):
+                            console.say("runner", line.decode("utf-8", "replace"))
                     since = time.time()
                     if self._stop.is_set():
                         return
@@ -224,6 +225,19 @@ class DockerRunnerSupervisor:
         else:
             return
         self._count_recovery()
+
+
+def is_probe_noise(line: bytes) -> bool:
+    """A successful health probe's access line (every few seconds); `docker logs` keeps it."""
+    if b"/healthz" not in line:
+        return False
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return (
+        isinstance(entry, dict) and entry.get("path") == "/healthz" and entry.get("status") == 200
+    )
 
 
 def write_recoveries(path: Path, count: int) -> None:

@@ -96,3 +96,13 @@ def test_dev_watcher_ignores_build_outputs(tmp_path: Path):
         (tmp_path / ignored / "out.wasm").write_text("x")
     (tmp_path / ".hidden").write_text("x")
     assert set(dev_snapshot(tmp_path)) == {"app.py", "ui/app.js"}
+
+
+def test_successful_probe_lines_are_kept_out_of_the_console():
+    from emulator.runner_container import is_probe_noise
+
+    probe = b'{"logger":"gunicorn.access","method":"GET","path":"/healthz","status":200}'
+    assert is_probe_noise(probe)
+    assert not is_probe_noise(probe.replace(b"200", b"503"))
+    assert not is_probe_noise(b'{"path":"/v1/execute","status":200}')
+    assert not is_probe_noise(b"[INFO] GET /healthz 200 (not JSON)")
