@@ -132,3 +132,29 @@ def test_function_container_honours_port_and_answers_livez(container) -> None:
     reply = requests.get(f"{base}/livez", timeout=5)
     assert reply.status_code == 200
     assert reply.json()["target"] == "execute"
+
+
+# The pod securityContext in knative/base/*.yaml, plus a read-only root file system.
+LOCKED_DOWN = (
+    "--read-only",
+    "--tmpfs",
+    "/tmp",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+)
+
+
+@pytest.mark.parametrize(
+    ("image", "probe", "env"),
+    [
+        (RUNNER_IMAGE, "/healthz", {}),
+        (FUNCTIONS_IMAGE, "/livez", {"RUNNER_BASE_URL": "http://extension-runner.invalid"}),
+    ],
+)
+@pytest.mark.usefixtures("built_images")
+def test_container_serves_locked_down(container, image: str, probe: str, env: dict) -> None:
+    name, base = container(image, *LOCKED_DOWN, env=env)
+    wait_healthy(name)
+    assert requests.get(f"{base}{probe}", timeout=5).status_code == 200
