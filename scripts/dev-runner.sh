@@ -80,6 +80,7 @@ stop_emulator() {
   if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
     echo "dev-runner: stopping the emulator (pid $pid)"
     kill -TERM "$pid" || true
+    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done  # its watchdog too
   fi
   rm -f "$pid_file"
 }
