@@ -154,3 +154,49 @@ def test_an_edit_restarts_the_server_but_not_the_runner(tmp_path):
     assert "functions/handler.py changed; restarting" in out
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/livez", timeout=2)  # the child went with its parent
+
+
+def test_process_runner_fallback_serves_and_is_brought_back(tmp_path):
+    """EMULATOR_RUNNER=process: the real runner as a local gunicorn process, no Docker;
+    killing it is noticed by the watchdog, which starts it again."""
+    port, runner_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = emulator_env(
+        tmp_path, EMULATOR_PORT=str(port), RUNNER_DOCKER_PORT=str(runner_port),
+        EMULATOR_RUNNER="process", EMULATOR_RELOAD="0", EMULATOR_WATCHDOG_INTERVAL_S="1",
+        DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock",
+    )  # fmt: skip
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "emulator"], env=env, cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: _get_status(f"{url}/healthz") == 200, timeout=90)
+        health = requests.get(f"{url}/healthz", timeout=5).json()
+        assert health["backend"] == {
+            "kind": "docker",
+            "base_url": f"http://127.0.0.1:{runner_port}",
+        }
+        runner = _status(url)["runner"]
+        assert runner["mode"] == "process" and runner["status"] == "running"
+        first_pid = runner["pid"]
+        os.kill(first_pid, signal.SIGKILL)
+        _wait_for(
+            lambda: (_status(url) or {}).get("runner", {}).get("pid") not in (None, first_pid)
+        )
+        _wait_for(lambda: _get_status(f"{url}/healthz") == 200, timeout=90)
+        assert _status(url)["runner"]["watchdog_recoveries"] >= 1
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        out, _ = parent.communicate(timeout=30)
+    assert "runner process exited" in out and "starting it again" in out
+    assert "Traceback" not in out
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{runner_port}/healthz", timeout=2)  # ours, so stopped
+
+
+def _get_status(url: str) -> int | None:
+    try:
+        return requests.get(url, timeout=5).status_code
+    except requests.RequestException:
+        return None
