@@ -33,9 +33,20 @@ def test_dockerfile_default_base_is_the_official_python_image(name: str) -> None
     args_before = [rest for kw, rest in steps[:first_from] if kw == "ARG"]
     assert args_before == ["BASE_IMAGE=python:3.11-slim-bookworm"]
     stages = [rest.split() for kw, rest in steps if kw == "FROM"]
-    assert len(stages) == 2, "install stage + final stage"
-    # Every stage starts from the ARG: with the default, docker resolves the official image.
-    assert all(stage[0] == "${BASE_IMAGE}" for stage in stages)
+    # Each stage starts from the ARG or from an earlier stage, so with the default ARG the
+    # only image docker resolves is the official one; the final stage is a fresh base.
+    names: set[str] = set()
+    for stage in stages:
+        assert stage[0] == "${BASE_IMAGE}" or stage[0] in names, stage
+        if len(stage) == 3:
+            assert stage[1].upper() == "AS"
+            names.add(stage[2])
+    assert stages[-1] == ["${BASE_IMAGE}"]
+    last_from = max(i for i, (kw, _) in enumerate(steps) if kw == "FROM")
+    final_copies = [rest for kw, rest in steps[last_from:] if kw == "COPY"]
+    # The final image gets the built venv from earlier stages, never the wheelhouse itself.
+    assert final_copies and all(c.startswith("--from=") for c in final_copies)
+    assert not any("wheelhouse" in c for c in final_copies)
 
 
 @pytest.mark.parametrize("name", sorted(DOCKERFILES))
