@@ -83,7 +83,6 @@ images: image-runner image-functions ## both images (no-op when nothing changed)
 # on http://localhost:$(EMULATOR_PORT). Second run reuses the images, bundle and volume.
 .PHONY: emulate emulate-down emulate-clean emulate-sample
 EMULATOR_PORT ?= 3000
-SAMPLE_BUNDLE ?= build/bundles/sample.tar.zst
 EXTGATE_STATE_DIR ?= $(CURDIR)/.extgate
 DEV_RUNNER = EXTGATE_STATE_DIR=$(EXTGATE_STATE_DIR) scripts/dev-runner.sh
 INSTALL_SAMPLE = $(VENV)/bin/extgate bundle install $(SAMPLE_BUNDLE) --tenant dev --extension sample \
