@@ -76,10 +76,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     reloader = Reloader(settings.project_root) if settings.reload else None
     try:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        settings.pid_file.write_text(str(os.getpid()))  # `make emulate-down` stops us by it
         supervisor.ensure_running()
         supervisor.start_background()
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        settings.pid_file.write_text(str(os.getpid()))
         if reloader is not None:
             return reloader.run()
         return serve(settings, supervisor)
@@ -101,9 +101,8 @@ def run(args: argparse.Namespace) -> int:
         supervisor.close()
         if settings.pid_file.exists() and settings.pid_file.read_text().strip() == str(os.getpid()):
             settings.pid_file.unlink(missing_ok=True)
-        console.say(
-            "emulator", "stopped; the runner keeps running (make emulate-down)"
-        ) if supervisor.mode == "docker" else None
+        if supervisor.mode == "docker":
+            console.say("emulator", "stopped; the runner container is left running")
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
