@@ -59,9 +59,11 @@ sample: $(SAMPLE_BUNDLE) ## build the sample extension bundle (skips when unchan
 .PHONY: base-image wheelhouse image-runner image-functions images
 OFFICIAL_BASE_IMAGE := python:3.11-slim-bookworm
 LOCAL_BASE_IMAGE := extgate/python-base:3.11-bookworm
-# Lazy and memoized: docker is asked once, and only by a target that uses the value.
+# Lazy and memoized: docker is asked at most once per make run.
 BASE_IMAGE ?= $(eval BASE_IMAGE := $(shell docker image inspect $(OFFICIAL_BASE_IMAGE) \
 	>/dev/null 2>&1 && echo $(OFFICIAL_BASE_IMAGE) || echo $(LOCAL_BASE_IMAGE)))$(BASE_IMAGE)
+# Exported: Compose (docker-compose.runner-dev.yml) builds with the same base.
+export BASE_IMAGE
 
 base-image: ## local Debian base image, only if BASE_IMAGE is unset and none can be pulled
 	@if [ "$(BASE_IMAGE)" = "$(LOCAL_BASE_IMAGE)" ]; then scripts/build-base-image.sh; \
