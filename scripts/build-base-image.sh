@@ -69,6 +69,7 @@ build_rootfs() {
   mirror="${MIRROR:-$(detect_mirror)}"
   security="${mirror%/debian}/debian-security"
   rootfs="$BUILD_DIR/rootfs"
+  [[ "$(id -u)" == 0 ]] || die "building the rootfs needs root (debootstrap, chroot): sudo $0"
 
   if ! command -v debootstrap >/dev/null; then
     step "installing debootstrap (apt-get)"
