@@ -25,7 +25,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from functions.config import ConfigError, load_serving_settings
+from functions.config import ConfigError, load_serving_settings, load_settings
 
 
 class DrainingThreadWorker(ThreadWorker):
@@ -45,6 +45,9 @@ class DrainingThreadWorker(ThreadWorker):
 
 try:
     _serving = load_serving_settings()
+    # Validate the gateway settings in the master too: a bad value then stops the
+    # server once, instead of every worker exiting 2 and being re-forked forever.
+    load_settings()
 except ConfigError as exc:
     print(f"config error: {exc}", file=sys.stderr)
     sys.exit(2)
@@ -64,6 +67,8 @@ errorlog = "-"
 loglevel = "info"
 # The app is imported in each worker after fork: pooled HTTP sessions are per process.
 preload_app = False
+# gunicorn 27 opens a control socket under $HOME; the images run as a user without one.
+control_socket_disable = True
 
 
 def when_ready(server: Any) -> None:

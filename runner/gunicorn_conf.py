@@ -31,6 +31,8 @@ timeout = _positive_int("RUNNER_WORKER_TIMEOUT_S", 120)
 graceful_timeout = _positive_int("RUNNER_GRACEFUL_TIMEOUT_S", 25)
 keepalive = 75  # longer than the gateway's pooled-connection idle time
 preload_app = False
+# gunicorn 27 opens a control socket under $HOME; the image runs as a user without one.
+control_socket_disable = True
 # The worker heartbeat file on an overlay filesystem can stall under I/O load; tmpfs cannot.
 _SHM = "/dev/shm"  # noqa: S108 - gunicorn creates its own unlinked file there
 worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
