@@ -49,12 +49,17 @@ class WarmEngineCache:
     first_stats: CacheStats
 
 
+# Build outputs inside a source tree (``make sample`` writes dist/main.wasm) are not inputs.
+_BUILD_OUTPUTS = frozenset({"__pycache__", "build", "dist"})
+
+
 def source_hash(src: Path) -> str:
     digest = hashlib.sha256(f"componentize-py={version('componentize-py')}".encode())
     for root in (src, WIT_DIR):
         for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and "build" not in path.parts:
-                digest.update(path.relative_to(root).as_posix().encode())
+            relative = path.relative_to(root)
+            if path.is_file() and not _BUILD_OUTPUTS.intersection(relative.parts):
+                digest.update(relative.as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
