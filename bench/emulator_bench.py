@@ -150,8 +150,8 @@ def direct_execute_call(runner_url: str, install: dict):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=2000, help="measured calls per target")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="emulator-bench-"))

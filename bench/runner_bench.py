@@ -121,11 +121,16 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bundle", type=Path, default=REPO / "build/bundles/sample.tar.zst")
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        default=REPO / "build/bundles/sample.tar.zst",
+        help="bundle to serve (default: the sample from `make sample`)",
+    )
+    parser.add_argument("--requests", type=int, default=400, help="measured calls per run")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--threads", type=int, default=8, help="RUNNER_THREADS")
-    parser.add_argument("--path", default="/hello")
+    parser.add_argument("--path", default="/hello", help="path inside the extension")
     args = parser.parse_args()
     if not args.bundle.is_file():
         raise SystemExit(f"{args.bundle} not found: run `make sample` first")
