@@ -43,6 +43,7 @@ class Settings:
     runner_base_url: str | None = None
     runner_docker_host: str | None = None
     runner_docker_service: str = "extension-runner"
+    runner_docker_project: str | None = None
     runner_public_base: str = "/runner"
     runner_service_token: str | None = field(default=None, repr=False)
     timeout_s: float = 30.0
@@ -78,6 +79,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         runner_base_url=base_url,
         runner_docker_host=docker_host,
         runner_docker_service=env.text("RUNNER_DOCKER_SERVICE", "extension-runner"),
+        runner_docker_project=env.optional("RUNNER_DOCKER_PROJECT"),
         runner_public_base=env.public_base("RUNNER_PUBLIC_BASE", "/runner"),
         runner_service_token=env.optional("RUNNER_SERVICE_TOKEN"),
         timeout_s=timeout_ms / 1000,

@@ -2,6 +2,8 @@
 
 The base URL is `RUNNER_DOCKER_HOST` when set. Otherwise the container is found
 through the Docker API by its Compose label `com.docker.compose.service=<service>`
+(and `com.docker.compose.project=<project>` when `RUNNER_DOCKER_PROJECT` is set, so
+several Compose stacks on one engine do not get mixed up)
 and addressed by the host port published for `8080/tcp`. Discovery is lazy (the
 container may start after the gateway) and is redone after a connection failure,
 because a recreated container usually gets a new host port. The Docker SDK is an
@@ -18,6 +20,7 @@ from functions.config import Settings
 from functions.errors import RunnerNotConfigured
 
 COMPOSE_SERVICE_LABEL = "com.docker.compose.service"
+COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 RUNNER_CONTAINER_PORT = "8080/tcp"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}  # noqa: S104 - published on all interfaces
 
@@ -27,7 +30,9 @@ class DockerRunnerBackend(HttpRunnerBackend):
 
     def __init__(self, settings: Settings) -> None:
         self._fixed_base = settings.runner_docker_host
-        self._service = settings.runner_docker_service
+        self._labels = [f"{COMPOSE_SERVICE_LABEL}={settings.runner_docker_service}"]
+        if settings.runner_docker_project:
+            self._labels.append(f"{COMPOSE_PROJECT_LABEL}={settings.runner_docker_project}")
         self._discovered: str | None = None
         self._docker: Any = None
         self._lock = threading.Lock()
@@ -49,7 +54,7 @@ class DockerRunnerBackend(HttpRunnerBackend):
         client = self._docker_client()
         try:
             containers = client.containers.list(
-                filters={"label": f"{COMPOSE_SERVICE_LABEL}={self._service}", "status": "running"}
+                filters={"label": self._labels, "status": "running"}
             )
         except Exception as exc:  # noqa: BLE001 - any Docker API failure means "not located"
             raise RunnerNotConfigured(detail=f"docker API: {type(exc).__name__}") from None
@@ -58,7 +63,7 @@ class DockerRunnerBackend(HttpRunnerBackend):
             if base:
                 return base
         raise RunnerNotConfigured(
-            detail=f"no running container labelled {COMPOSE_SERVICE_LABEL}={self._service} "
+            detail=f"no running container labelled {' and '.join(self._labels)} "
             f"publishing {RUNNER_CONTAINER_PORT}"
         )
 

@@ -128,12 +128,19 @@ def test_docker_discovery_finds_the_labelled_container() -> None:
     service = f"extgate-test-runner-{uuid.uuid4().hex[:8]}"
     name = subprocess.run(
         ["docker", "run", "-d", "--rm", "--label", f"com.docker.compose.service={service}",
+         "--label", f"com.docker.compose.project={service}-project",
          "-p", "127.0.0.1::8080", "--entrypoint", "python3", image,
          "-m", "http.server", "8080"],
         capture_output=True, text=True, check=True, timeout=120,
     ).stdout.strip()  # fmt: skip
     try:
-        settings = load_settings({"RUNNER_BACKEND": "docker", "RUNNER_DOCKER_SERVICE": service})
+        docker_env = {"RUNNER_BACKEND": "docker", "RUNNER_DOCKER_SERVICE": service}
+        # Another Compose project's runner is not ours, even with the same service name.
+        other = build_backend(load_settings(docker_env | {"RUNNER_DOCKER_PROJECT": "other"}))
+        with pytest.raises(RunnerNotConfigured):
+            other.execute(_probe_request())
+        other.close()
+        settings = load_settings(docker_env | {"RUNNER_DOCKER_PROJECT": f"{service}-project"})
         backend = build_backend(settings)
         base = backend.identity().base_url
         assert base is not None and base.startswith("http://127.0.0.1:")
