@@ -147,7 +147,9 @@ class WitWorld(WitWorldProtocol):
             return echo(request, query)
         route = ROUTES.get((request.http.method.upper(), path))
         if route is None:
+            message = f"no route {request.http.method} {path}"
             return json_response(
-                404, {"error": "not_found", "message": f"no route {request.http.method} {path}"}
+                404,
+                {"error": "not_found", "message": message, "requestId": request.context.request_id},
             )
         return route(request, query)

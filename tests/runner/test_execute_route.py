@@ -50,9 +50,14 @@ def test_echo_carries_method_path_query_body(client, sample_bundle):
 
 
 def test_guest_404_is_passed_through(client, sample_bundle):
-    _, out = call(client, execute_body(sample_bundle.content_hash, "/nope"))
+    headers = routing(**{"x-request-id": "req-404"})
+    _, out = call(client, execute_body(sample_bundle.content_hash, "/nope"), headers)
     assert out["status"] == 404 and out["error"] is None
-    assert inner_json(out)["error"] == "not_found"
+    assert inner_json(out) == {
+        "error": "not_found",
+        "message": "no route GET /nope",
+        "requestId": "req-404",
+    }
 
 
 @pytest.mark.parametrize(
