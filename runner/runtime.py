@@ -17,6 +17,8 @@ from runner.execute_request import ExecuteRequest
 from runner.host import HostServices
 from runner.idempotency import IdempotencyCache
 
+IDEMPOTENCY_FILE = "idempotency.sqlite3"  # next to storage.sqlite3, shared by the workers
+
 
 @dataclass
 class RunnerRuntime:
@@ -35,7 +37,9 @@ class RunnerRuntime:
             engine=Engine(settings.compiled_cache_dir, fuel_enabled=True),
             host=HostServices(settings.data_dir),
             idempotency=IdempotencyCache(
-                settings.idempotency_ttl_s, settings.idempotency_max_entries
+                settings.data_dir / IDEMPOTENCY_FILE,
+                settings.idempotency_ttl_s,
+                settings.idempotency_max_entries,
             ),
         )
 
@@ -77,3 +81,4 @@ class RunnerRuntime:
     def close(self) -> None:
         self.engine.close()
         self.host.close()
+        self.idempotency.close()

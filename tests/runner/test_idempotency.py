@@ -28,9 +28,9 @@ def counter_compute(status: int = 200):
     return compute, calls
 
 
-def test_replay_within_ttl_then_expire():
+def test_replay_within_ttl_then_expire(tmp_path):
     clock = Clock()
-    cache = IdempotencyCache(ttl_s=60, max_entries=10, clock=clock)
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10, clock=clock)
     compute, calls = counter_compute()
     assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, False)
     assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, True)
@@ -39,16 +39,16 @@ def test_replay_within_ttl_then_expire():
     assert len(calls) == 2
 
 
-def test_scope_separates_tenants_and_extensions():
-    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+def test_scope_separates_tenants_and_extensions(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
     compute, calls = counter_compute()
     for scope in (("a", "e", "k"), ("b", "e", "k"), ("a", "f", "k")):
         assert cache.run(scope, "fp", compute)[1] is False
     assert len(calls) == 3
 
 
-def test_bounded_lru():
-    cache = IdempotencyCache(ttl_s=60, max_entries=3)
+def test_bounded_lru(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=3)
     compute, calls = counter_compute()
     for i in range(5):
         cache.run(("t", "e", str(i)), "fp", compute)
@@ -59,16 +59,16 @@ def test_bounded_lru():
     assert len(calls) == 6
 
 
-def test_server_errors_are_not_kept():
-    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+def test_server_errors_are_not_kept(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
     compute, calls = counter_compute(status=504)
     cache.run(("t", "e", "k"), "fp", compute)
     assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
     assert len(calls) == 2
 
 
-def test_exceptions_release_the_key():
-    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+def test_exceptions_release_the_key(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
 
     def boom():
         raise RuntimeError("x")
@@ -79,16 +79,16 @@ def test_exceptions_release_the_key():
     assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
 
 
-def test_different_request_same_key_is_refused():
-    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+def test_different_request_same_key_is_refused(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
     compute, _ = counter_compute()
     cache.run(("t", "e", "k"), "fp-1", compute)
     with pytest.raises(IdempotencyKeyReused):
         cache.run(("t", "e", "k"), "fp-2", compute)
 
 
-def test_concurrent_duplicates_wait_for_the_first():
-    cache = IdempotencyCache(ttl_s=60, max_entries=10)
+def test_concurrent_duplicates_wait_for_the_first(tmp_path):
+    cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
     started = threading.Event()
     calls = []
 
