@@ -286,14 +286,43 @@ def check_timeouts_consistent(doc: dict[str, Any], ctx: Context) -> list[str]:
     for container in _containers(doc):
         if _our_modules(container.get("image", "")) != IMAGE_CONFIG_MODULES["extgate/functions"]:
             continue
-        env = {}
-        for source in container.get("envFrom") or []:
-            env.update(ctx.config_map((source.get("configMapRef") or {}).get("name", "")))
-        env.update({e["name"]: e.get("value") for e in container.get("env") or [] if "value" in e})
+        env = _container_env(container, ctx)
         try:
             problems.extend(_timing_problems(env, timeout, _revision_spec(doc)))
         except ValueError as exc:
             problems.append(f"a timing setting is not an integer: {exc}")
+    return problems
+
+
+def _container_env(container: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Literal env of a container: its ConfigMaps, then its own ``env`` values."""
+    env: dict[str, Any] = {}
+    for source in container.get("envFrom") or []:
+        env.update(ctx.config_map((source.get("configMapRef") or {}).get("name", "")))
+    env.update({e["name"]: e.get("value") for e in container.get("env") or [] if "value" in e})
+    return env
+
+
+def check_runner_concurrency(doc: dict[str, Any], ctx: Context) -> list[str]:
+    """The runner's containerConcurrency = RUNNER_WORKERS x RUNNER_THREADS, so the
+    queue-proxy never hands a pod more requests than it has gunicorn threads."""
+    if not _services(doc):
+        return []
+    concurrency = _revision_spec(doc).get("containerConcurrency")
+    problems = []
+    for container in _containers(doc):
+        if _our_modules(container.get("image", "")) != IMAGE_CONFIG_MODULES["extgate/runner"]:
+            continue
+        env = _container_env(container, ctx)
+        workers, threads = env.get("RUNNER_WORKERS"), env.get("RUNNER_THREADS")
+        if not (workers and threads and concurrency):
+            continue
+        if not (str(workers).isdigit() and str(threads).isdigit()):
+            problems.append("RUNNER_WORKERS and RUNNER_THREADS must be integers")
+        elif int(workers) * int(threads) != concurrency:
+            problems.append(
+                f"containerConcurrency {concurrency} != RUNNER_WORKERS x RUNNER_THREADS"
+            )
     return problems
 
 
@@ -347,6 +376,7 @@ RULES: dict[str, Rule] = {
     "images-ours": check_images_are_ours,
     "env-names": check_env_names_exist,
     "timeouts-consistent": check_timeouts_consistent,
+    "runner-concurrency": check_runner_concurrency,
     "exposure": check_exposure,
 }
 

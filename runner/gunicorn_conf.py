@@ -1,10 +1,15 @@
 """Gunicorn settings for the runner (``gunicorn -c python:runner.gunicorn_conf``).
 
-Workers and threads come from ``RUNNER_WORKERS`` (default 1) and
-``RUNNER_THREADS`` (default 8), never from the CPU count: each worker holds its own
-compiled components (tens of MB each) and its own idempotency cache, so scaling is
-done with threads inside one worker and with replicas outside. wasmtime releases
-the GIL while guest code runs, so threads do run guests in parallel.
+Workers and threads come from ``RUNNER_WORKERS`` (default 2) and
+``RUNNER_THREADS`` (default 4), never from the CPU count (a pod gets its CPU
+limit, not the node's cores). Worker processes, not threads, are what scale the
+engine: wasmtime instantiates the guest with copy-on-write memory images, and
+concurrent instantiations in one process contend on the kernel's per-process mmap
+lock, so two threads give ~0.6x the throughput of one (330 vs 206 req/s in the
+engine bench) while two workers nearly double it (289 vs 161 req/s with 4 threads,
+docs/benchmarks.md). Each worker keeps its own compiled components in memory; the
+idempotency store is a SQLite file in the data dir that all workers share.
+Knative's ``containerConcurrency`` for the runner is workers x threads (8).
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ def _positive_int(var: str, default: int) -> int:
 
 
 bind = f"0.0.0.0:{_positive_int('PORT', 8080)}"
-workers = _positive_int("RUNNER_WORKERS", 1)
-threads = _positive_int("RUNNER_THREADS", 8)
+workers = _positive_int("RUNNER_WORKERS", 2)
+threads = _positive_int("RUNNER_THREADS", 4)
 worker_class = "gthread"
 timeout = _positive_int("RUNNER_WORKER_TIMEOUT_S", 120)
 graceful_timeout = _positive_int("RUNNER_GRACEFUL_TIMEOUT_S", 25)

@@ -173,6 +173,16 @@ def test_concurrency_must_match_gunicorn_threads():
     assert "timeouts-consistent" in {x.rule for x in violations(doc, base("gateway-config.yaml"))}
 
 
+def test_runner_concurrency_must_match_workers_x_threads():
+    doc, config = base("extension-runner.yaml"), base("runner-config.yaml")
+    assert "runner-concurrency" not in {x.rule for x in violations(doc, config)}
+    config["data"]["RUNNER_THREADS"] = "8"
+    assert "runner-concurrency" in {x.rule for x in violations(doc, config)}
+    config["data"]["RUNNER_THREADS"] = "four"
+    found = violations(doc, config)
+    assert any("integers" in x.message for x in found if x.rule == "runner-concurrency")
+
+
 def test_cli_reports_and_fails(tmp_path, capsys):
     broken = base("execute.yaml")
     broken["spec"]["template"]["spec"]["timeoutSeconds"] = 601
