@@ -63,7 +63,7 @@ HEADERS = {"x-alga-tenant": "bench", "x-alga-extension": "sample"}
 class Runner:
     """One gunicorn runner process on a loopback port."""
 
-    def __init__(self, store: Path, data: Path, threads: int) -> None:
+    def __init__(self, store: Path, data: Path, workers: int, threads: int) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -71,6 +71,7 @@ class Runner:
             "PORT": str(self.port),
             "BUNDLE_STORE_BASE": str(store),
             "RUNNER_DATA_DIR": str(data),
+            "RUNNER_WORKERS": str(workers),
             "RUNNER_THREADS": str(threads),
             "LOG_LEVEL": "WARNING",
         }
@@ -129,7 +130,18 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=400, help="measured calls per run")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
-    parser.add_argument("--threads", type=int, default=8, help="RUNNER_THREADS")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("RUNNER_WORKERS") or 2),
+        help="RUNNER_WORKERS (default: $RUNNER_WORKERS, else 2 as the runner)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("RUNNER_THREADS") or 4),
+        help="RUNNER_THREADS (default: $RUNNER_THREADS, else 4 as the runner)",
+    )
     parser.add_argument("--path", default="/hello", help="path inside the extension")
     args = parser.parse_args()
     if not args.bundle.is_file():
@@ -145,13 +157,13 @@ def main() -> None:
         body = body_for(f"sha256:{digest}", args.path)
         rows: list[tuple[str, str]] = []
 
-        runner = Runner(work / "store", work / "data", args.threads)
+        runner = Runner(work / "store", work / "data", args.workers, args.threads)
         with requests.Session() as session:
             cold = timed_call(session, runner.base, body)
         runner.stop()
         rows.append(("first request, cold runner (fetch + extract + compile)", f"{cold:.0f} ms"))
 
-        runner = Runner(work / "store", work / "data", args.threads)
+        runner = Runner(work / "store", work / "data", args.workers, args.threads)
         try:
             with requests.Session() as session:
                 warm = timed_call(session, runner.base, body)
@@ -197,7 +209,8 @@ def main() -> None:
             runner.stop()
 
         print(
-            f"\nrunner bench: path {args.path}, gunicorn 1 worker x {args.threads} threads, "
+            f"\nrunner bench: path {args.path}, gunicorn {args.workers} worker(s) x "
+            f"{args.threads} threads, "
             f"{os.cpu_count()} CPUs\n"
         )
         print("| measure | value |\n|---|---|")

@@ -72,8 +72,10 @@ logconfig_dict = {
     },
 }
 # JSON-ish access line. Only method, path (no query string: it may carry tokens),
-# status, size, duration and the request id; never headers such as the service token.
+# status, size, duration, the request id and the worker pid ("<123>", which of the
+# workers served it); never headers such as the service token.
 access_log_format = (
     '{"ts":"%(t)s","logger":"gunicorn.access","method":"%(m)s","path":"%(U)s",'
-    '"status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
+    '"status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s",'
+    '"pid":"%(p)s"}'
 )

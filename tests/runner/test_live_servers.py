@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.client
 import http.server
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,7 @@ def gunicorn_runner(bundle_store, sample_bundle, shared_runtime, tmp_path):
         "PORT": str(port),
         "BUNDLE_STORE_BASE": str(bundle_store),
         "RUNNER_DATA_DIR": str(tmp_path / "data"),
+        "RUNNER_WORKERS": "2",
         "RUNNER_THREADS": "4",
     }
     proc = subprocess.Popen(
@@ -136,6 +140,56 @@ def test_gunicorn_serves_and_stops_gracefully(gunicorn_runner, sample_bundle):
     log = proc.stdout.read()
     assert '"logger":"gunicorn.access"' in log and '"path":"/v1/execute"' in log
     assert "via gunicorn" not in log  # bodies never reach the log
+
+
+def test_idempotent_retries_run_once_across_worker_processes(gunicorn_runner, sample_bundle):
+    """Two gunicorn workers: retries on fresh connections reach both processes, and
+    the guest still runs once (the idempotency store is shared through SQLite)."""
+    base, proc = gunicorn_runner
+    log: list[str] = []
+    threading.Thread(target=_collect_lines, args=(proc.stdout, log), daemon=True).start()
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    body = execute_body(sample_bundle.content_hash, "/counter", method="POST", tenant=tenant)
+    headers = routing(tenant, **{"x-idempotency-key": uuid.uuid4().hex})
+
+    def attempt(_: int) -> requests.Response:
+        # A module-level post: a new connection each time, as a retrying client would.
+        return requests.post(f"{base}/v1/execute", json=body, headers=headers, timeout=120)
+
+    # One worker tends to accept a whole burst: send waves until the access log shows
+    # that both worker processes answered this key.
+    replies: list[requests.Response] = []
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for _ in range(20):
+            replies.extend(pool.map(attempt, range(6)))
+            if len(_execute_pids(log)) == 2:
+                break
+    assert len(_execute_pids(log)) == 2, "every attempt reached the same worker"
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.content for r in replies}) == 1
+    assert inner_json(replies[0].json())["value"] == 1
+    replayed = [r.headers.get("x-idempotent-replay") for r in replies]
+    assert replayed.count(None) == 1 and replayed.count("true") == len(replies) - 1
+    check = execute_body(sample_bundle.content_hash, "/counter", tenant=tenant)
+    out = requests.post(f"{base}/v1/execute", json=check, headers=routing(tenant), timeout=60)
+    assert inner_json(out.json())["value"] == 1
+
+
+def _collect_lines(stream, into: list[str]) -> None:
+    try:
+        for line in stream:
+            into.append(line)
+    except (OSError, ValueError):  # the fixture closed the pipe
+        pass
+
+
+def _execute_pids(log: list[str]) -> set[str]:
+    """Worker pids of the access lines for /v1/execute (the access format carries them)."""
+    return {
+        json.loads(line)["pid"]
+        for line in list(log)
+        if '"logger":"gunicorn.access"' in line and '"path":"/v1/execute"' in line
+    }
 
 
 def test_gunicorn_config_error_is_one_line(tmp_path):
