@@ -6,8 +6,8 @@ limit, not the node's cores). Worker processes, not threads, are what scale the
 engine: wasmtime instantiates the guest with copy-on-write memory images, and
 concurrent instantiations in one process contend on the kernel's per-process mmap
 lock, so two threads give ~0.6x the throughput of one (330 vs 206 req/s in the
-engine bench) while two workers nearly double it (289 vs 161 req/s with 4 threads,
-docs/benchmarks.md). Each worker keeps its own compiled components in memory; the
+engine bench) while two workers nearly double it (307 vs 156 req/s with 4 threads
+each, docs/benchmarks.md). Each worker keeps its own compiled components in memory; the
 idempotency store is a SQLite file in the data dir that all workers share.
 Knative's ``containerConcurrency`` for the runner is workers x threads (8).
 """
