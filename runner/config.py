@@ -32,6 +32,8 @@ class RunnerSettings:
     service_token: str | None = None
     default_timeout_ms: int = 5_000
     default_memory_mb: int = 256
+    max_timeout_ms: int = 120_000
+    max_memory_mb: int = 1024
     max_fuel: int | None = None
     ui_max_asset_bytes: int = 10 * 1024 * 1024
     ui_frame_ancestors: str | None = None
@@ -105,6 +107,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> RunnerSettings:
         service_token=token,
         default_timeout_ms=_int(env, "RUNNER_DEFAULT_TIMEOUT_MS", 5_000, "5000"),
         default_memory_mb=_int(env, "RUNNER_DEFAULT_MEMORY_MB", 256, "256"),
+        max_timeout_ms=_int(env, "RUNNER_MAX_TIMEOUT_MS", 120_000, "120000"),
+        max_memory_mb=_int(env, "RUNNER_MAX_MEMORY_MB", 1024, "1024"),
         max_fuel=_int(env, "RUNNER_MAX_FUEL", None, "1000000000"),
         ui_max_asset_bytes=_int(env, "EXT_UI_MAX_ASSET_BYTES", 10 * 1024 * 1024, "10485760"),
         ui_frame_ancestors=_frame_ancestors(env),

@@ -18,6 +18,7 @@ from runner.host import HostServices
 from runner.idempotency import IdempotencyCache
 
 IDEMPOTENCY_FILE = "idempotency.sqlite3"  # next to storage.sqlite3, shared by the workers
+CLAIM_SLACK_S = 30.0
 
 
 @dataclass
@@ -40,6 +41,10 @@ class RunnerRuntime:
                 settings.data_dir / IDEMPOTENCY_FILE,
                 settings.idempotency_ttl_s,
                 settings.idempotency_max_entries,
+                # No request runs longer than the timeout ceiling, so a claim older than
+                # that (plus the watchdog grace and slack) belongs to a dead owner.
+                claim_ttl_s=settings.max_timeout_ms / 1000 + CLAIM_SLACK_S,
+                wait_timeout_s=settings.max_timeout_ms / 1000 + CLAIM_SLACK_S,
             ),
         )
 
@@ -65,20 +70,32 @@ class RunnerRuntime:
             body=call.body,
             providers=call.providers,
             allowed_hosts=bundle.manifest.allowed_hosts,
-            timeout_ms=call.limits.timeout_ms or self.settings.default_timeout_ms,
-            memory_mb=call.limits.memory_mb or self.settings.default_memory_mb,
-            fuel=self._fuel(call.limits.fuel),
+            timeout_ms=capped(
+                call.limits.timeout_ms,
+                self.settings.default_timeout_ms,
+                self.settings.max_timeout_ms,
+            ),
+            memory_mb=capped(
+                call.limits.memory_mb, self.settings.default_memory_mb, self.settings.max_memory_mb
+            ),
+            fuel=capped(call.limits.fuel, None, self.settings.max_fuel),
             secret_envelope=call.secret_envelope,
         )
         return self.engine.execute(bundle.content_hash, bundle.wasm_path, invocation, self.host)
-
-    def _fuel(self, requested: int | None) -> int | None:
-        ceiling = self.settings.max_fuel
-        if ceiling is None:
-            return requested
-        return min(requested, ceiling) if requested else ceiling
 
     def close(self) -> None:
         self.engine.close()
         self.host.close()
         self.idempotency.close()
+
+
+def capped(requested: int | None, default: int | None, ceiling: int | None) -> int | None:
+    """A request's limit, or the default, never above the operator's ceiling.
+
+    The caller (the gateway) passes the install's limits; the runner's operator has
+    the last word, so a larger request is lowered to the ceiling rather than refused.
+    """
+    value = requested or default
+    if ceiling is None:
+        return value
+    return min(value, ceiling) if value else ceiling

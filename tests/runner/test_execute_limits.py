@@ -6,6 +6,10 @@ import threading
 
 import pytest
 
+from runner.app import create_app
+from runner.config import load_settings
+from runner.runtime import RunnerRuntime, capped
+from tests.runner.conftest import runner_env
 from tests.runner.execute_calls import execute_body, inner_json, routing
 
 pytestmark = pytest.mark.slow
@@ -64,3 +68,36 @@ def test_fuel_limit(client, misbehaving_bundle):
 def test_fresh_instance_per_request(client, misbehaving_bundle):
     seen = [inner_json(run(client, misbehaving_bundle, "/state"))["calls_seen"] for _ in range(3)]
     assert seen == [1, 1, 1]
+
+
+def test_timeout_above_the_runner_ceiling_is_lowered_to_it(
+    shared_runtime, bundle_store, misbehaving_bundle
+):
+    """A request asking for 60 s against a 1 s ceiling is stopped at about 1 s."""
+    settings = load_settings(
+        runner_env(bundle_store, shared_runtime.settings.data_dir, RUNNER_MAX_TIMEOUT_MS="1000")
+    )
+    runtime = RunnerRuntime.build(settings)  # same data dir: the compiled copy is reused
+    try:
+        app = create_app(settings, runtime=runtime)
+        out = run(app.test_client(), misbehaving_bundle, "/spin", {"timeout_ms": 60_000})
+    finally:
+        runtime.close()
+    assert out["status"] == 504
+    assert out["error"] == "execute_timeout: guest exceeded 1000 ms"
+
+
+@pytest.mark.parametrize(
+    ("requested", "default", "ceiling", "expected"),
+    [
+        (None, 5_000, 120_000, 5_000),
+        (60_000, 5_000, 120_000, 60_000),
+        (600_000, 5_000, 120_000, 120_000),
+        (None, 300, 100, 100),
+        (None, None, None, None),
+        (7, None, None, 7),
+        (None, None, 50, 50),
+    ],
+)
+def test_capped(requested, default, ceiling, expected):
+    assert capped(requested, default, ceiling) == expected
