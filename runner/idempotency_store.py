@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from runner.sqlite_db import ThreadLocalSqlite
 
 Scope = tuple[str, str, str]
 ClaimKind = Literal["owner", "done", "pending", "reused"]
@@ -65,15 +64,11 @@ class IdempotencyStore:
     def __init__(self, path: Path, max_entries: int) -> None:
         self.path = Path(path)
         self.max_entries = max_entries
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        conn = self._connection()
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
+        self._db = ThreadLocalSqlite(self.path, _SCHEMA)
 
     def acquire(self, scope: Scope, fingerprint: str, now: float, claim_ttl_s: float) -> Claim:
         """Claim the key if it is free (absent, expired or abandoned), else report its state."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             row = conn.execute(
                 "SELECT fingerprint, state, outcome, expires_at FROM idempotency"
                 " WHERE tenant_id=? AND extension_id=? AND key=?",
@@ -108,7 +103,7 @@ class IdempotencyStore:
     def is_pending(self, scope: Scope, now: float) -> bool:
         """Read-only poll: is the key still claimed by a live owner?"""
         row = (
-            self._connection()
+            self._db.connection()
             .execute(
                 "SELECT state, expires_at FROM idempotency"
                 " WHERE tenant_id=? AND extension_id=? AND key=?",
@@ -122,7 +117,7 @@ class IdempotencyStore:
         self, scope: Scope, token: str, outcome: dict[str, Any], expires_at: float
     ) -> None:
         """Store the owner's outcome; a no-op if its claim was taken over meanwhile."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "UPDATE idempotency SET state='done', outcome=?, expires_at=?"
                 " WHERE tenant_id=? AND extension_id=? AND key=? AND token=? AND state='pending'",
@@ -131,7 +126,7 @@ class IdempotencyStore:
 
     def release(self, scope: Scope, token: str) -> None:
         """Drop the owner's claim (uncacheable outcome or error) so a retry runs anew."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             conn.execute(
                 "DELETE FROM idempotency WHERE tenant_id=? AND extension_id=? AND key=?"
                 " AND token=? AND state='pending'",
@@ -139,7 +134,7 @@ class IdempotencyStore:
             )
 
     def count(self) -> int:
-        return self._connection().execute("SELECT COUNT(*) FROM idempotency").fetchone()[0]
+        return self._db.connection().execute("SELECT COUNT(*) FROM idempotency").fetchone()[0]
 
     def _evict(self, conn: sqlite3.Connection, now: float) -> None:
         """Over the bound: delete expired rows, then the least recently used done ones."""
@@ -152,31 +147,7 @@ class IdempotencyStore:
             )
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any exception)."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        self._db.close()
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:

@@ -19,14 +19,12 @@ threads); WAL so readers do not block the writer.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from runner.host.errors import HostCallError
 from runner.host.values import StoredEntry
+from runner.sqlite_db import ThreadLocalSqlite
 
 MAX_NAMESPACE_CHARS = 128
 MAX_KEY_CHARS = 512
@@ -54,16 +52,12 @@ class SqliteKeyValueStore:
     def __init__(self, path: Path, max_scope_bytes: int = MAX_SCOPE_BYTES) -> None:
         self.path = Path(path)
         self.max_scope_bytes = max_scope_bytes
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        with self._connection() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+        self._db = ThreadLocalSqlite(self.path, _SCHEMA)
 
     def get(self, scope: tuple[str, str], namespace: str, key: str) -> StoredEntry:
         _validate(namespace, key)
         row = (
-            self._connection()
+            self._db.connection()
             .execute(
                 "SELECT value, revision FROM kv WHERE tenant_id=? AND extension_id=?"
                 " AND namespace=? AND key=?",
@@ -86,8 +80,7 @@ class SqliteKeyValueStore:
         _validate(namespace, key)
         if len(value) > MAX_VALUE_BYTES:
             raise HostCallError("invalid-input", f"value exceeds {MAX_VALUE_BYTES} bytes")
-        conn = self._connection()
-        with _immediate_transaction(conn):
+        with self._db.write() as conn:
             row = conn.execute(
                 "SELECT revision FROM kv WHERE tenant_id=? AND extension_id=?"
                 " AND namespace=? AND key=?",
@@ -109,8 +102,7 @@ class SqliteKeyValueStore:
 
     def delete(self, scope: tuple[str, str], namespace: str, key: str) -> bool:
         _validate(namespace, key)
-        conn = self._connection()
-        with _immediate_transaction(conn):
+        with self._db.write() as conn:
             cursor = conn.execute(
                 "DELETE FROM kv WHERE tenant_id=? AND extension_id=? AND namespace=? AND key=?",
                 (*scope, namespace, key),
@@ -122,7 +114,7 @@ class SqliteKeyValueStore:
     ) -> list[StoredEntry]:
         _validate(namespace, prefix, allow_empty_key=True)
         rows = (
-            self._connection()
+            self._db.connection()
             .execute(
                 "SELECT key, value, revision FROM kv WHERE tenant_id=? AND extension_id=?"
                 " AND namespace=? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?",
@@ -145,31 +137,7 @@ class SqliteKeyValueStore:
             raise HostCallError("invalid-input", f"storage quota of {self.max_scope_bytes} bytes")
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
-
-
-@contextmanager
-def _immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception (autocommit connection)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        self._db.close()
 
 
 def _validate(namespace: str, key: str, allow_empty_key: bool = False) -> None:
