@@ -32,6 +32,10 @@ class RunnerRuntime:
     @classmethod
     def build(cls, settings: RunnerSettings) -> RunnerRuntime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # No request runs longer than the timeout ceiling, so a claim older than that
+        # (plus the watchdog grace and slack) belongs to a dead owner; a waiter gives
+        # up at the same point.
+        longest_request_s = settings.max_timeout_ms / 1000 + CLAIM_SLACK_S
         return cls(
             settings=settings,
             bundles=BundleCache(settings.bundle_cache_dir, build_bundle_store(settings)),
@@ -41,10 +45,8 @@ class RunnerRuntime:
                 settings.data_dir / IDEMPOTENCY_FILE,
                 settings.idempotency_ttl_s,
                 settings.idempotency_max_entries,
-                # No request runs longer than the timeout ceiling, so a claim older than
-                # that (plus the watchdog grace and slack) belongs to a dead owner.
-                claim_ttl_s=settings.max_timeout_ms / 1000 + CLAIM_SLACK_S,
-                wait_timeout_s=settings.max_timeout_ms / 1000 + CLAIM_SLACK_S,
+                claim_ttl_s=longest_request_s,
+                wait_timeout_s=longest_request_s,
             ),
         )
 
