@@ -6,12 +6,17 @@ thread gets its own autocommit connection; WAL lets readers go on while one writ
 holds the lock, and ``busy_timeout`` makes a writer wait for the lock instead of
 failing. Writes that read-then-modify run inside ``BEGIN IMMEDIATE`` so two
 processes cannot interleave them.
+
+Several worker processes open the same fresh file at boot. Switching to WAL needs an
+exclusive lock and SQLite does not always call the busy handler for it, so the
+one-time set-up retries "database is locked" itself until ``BUSY_TIMEOUT_S``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +31,26 @@ class ThreadLocalSqlite:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._initialise(schema)
+
+    def _initialise(self, schema: str) -> None:
+        """WAL mode and the schema, retried while another process holds the lock."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.01
+        script = f"BEGIN IMMEDIATE;\n{schema.strip().rstrip(';')};\nCOMMIT;"
         conn = self.connection()
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(schema)
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(script)
+                return
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if not _is_lock_contention(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -56,3 +78,8 @@ class ThreadLocalSqlite:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _is_lock_contention(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc)
+    return "database is locked" in message or "database is busy" in message
