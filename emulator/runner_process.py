@@ -5,11 +5,17 @@ gunicorn config as the image, bound to 127.0.0.1 on the port the container would
 publish, with the bundle store and data under the state directory. Its output is
 prefixed `[runner]`, and a watchdog starts it again if it exits. The process is
 ours, so it is stopped when the emulator stops.
+
+Gunicorn runs in its own session so its whole process group can be signalled: a
+master that dies leaves workers behind that still hold the port, and stopping only
+the master would not stop them. Spawning and closing share one lock, so the watchdog
+cannot start a runner after the emulator has begun to stop.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -85,15 +91,12 @@ class ProcessRunnerSupervisor:
         self._stop.set()
         with self._lock:
             proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if proc is not None:
+            _stop_process_group(proc)
         self.pid_file.unlink(missing_ok=True)
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> bool:
+        """Start gunicorn unless the emulator is stopping; True if it was started."""
         state = self.settings.state_dir
         (state / "bundles").mkdir(parents=True, exist_ok=True)
         (state / "runner-data").mkdir(parents=True, exist_ok=True)
@@ -107,16 +110,20 @@ class ProcessRunnerSupervisor:
             sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.settings.runner_port}", "runner.wsgi:app",
         ]  # fmt: skip
-        proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
         with self._lock:
+            if self._stop.is_set():
+                return False
+            proc = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True,
+            )  # fmt: skip
             self._proc = proc
         self.pid_file.write_text(str(proc.pid))
         threading.Thread(target=self._pump, args=(proc,), name="runner-output", daemon=True).start()
         console.say(
             "emulator", f"runner process started (pid {proc.pid}) on {self.settings.runner_url}"
         )
+        return True
 
     def _pump(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
@@ -130,12 +137,46 @@ class ProcessRunnerSupervisor:
             if proc is None or proc.poll() is None:
                 continue
             console.say("watchdog", f"runner process exited ({proc.returncode}); starting it again")
+            _signal_group(proc.pid, signal.SIGTERM)  # workers the dead master left behind
             try:
-                self._spawn()
+                if not self._spawn():
+                    return
                 self.recoveries += 1
                 write_recoveries(self.recoveries_file, self.recoveries)
             except OSError as exc:
                 console.say("watchdog", f"could not start the runner process: {exc.strerror}")
+
+
+def _stop_process_group(proc: subprocess.Popen[str], grace_s: float = 10) -> None:
+    """SIGTERM the runner's group (graceful), SIGKILL it if it is not gone in time."""
+    _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _group_alive(proc.pid):
+        _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=grace_s)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
 
 
 def _healthy(base_url: str) -> bool:
