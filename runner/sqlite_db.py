@@ -9,7 +9,8 @@ processes cannot interleave them.
 
 Several worker processes open the same fresh file at boot. Switching to WAL needs an
 exclusive lock and SQLite does not always call the busy handler for it, so the
-one-time set-up retries "database is locked" itself until ``BUSY_TIMEOUT_S``.
+one-time set-up retries SQLITE_BUSY ("database is locked") itself until
+``BUSY_TIMEOUT_S``.
 """
 
 from __future__ import annotations
@@ -81,5 +82,5 @@ class ThreadLocalSqlite:
 
 
 def _is_lock_contention(exc: sqlite3.OperationalError) -> bool:
-    message = str(exc)
-    return "database is locked" in message or "database is busy" in message
+    """SQLITE_BUSY or one of its extended codes (recovery, snapshot, timeout)."""
+    return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
