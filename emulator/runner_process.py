@@ -151,14 +151,12 @@ def _stop_process_group(proc: subprocess.Popen[str], grace_s: float = 10) -> Non
     """SIGTERM the runner's group (graceful), SIGKILL it if it is not gone in time."""
     _signal_group(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        pass
-    while _group_alive(proc.pid) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the master: a zombie would keep the group alive
+        if not _group_alive(proc.pid):
+            return
         time.sleep(0.05)
-    if _group_alive(proc.pid):
-        _signal_group(proc.pid, signal.SIGKILL)
+    _signal_group(proc.pid, signal.SIGKILL)
     proc.wait(timeout=grace_s)
 
 
