@@ -8,11 +8,14 @@ instead of answering every request with an error.
 
 Shared settings apply to both runner backends; backend-specific ones are only
 required by the backend that uses them (`RUNNER_BASE_URL` for knative,
-`RUNNER_DOCKER_HOST` or Docker discovery for docker).
+`RUNNER_DOCKER_HOST` or Docker discovery for docker). Those requirements are checked
+here and nowhere else, because gunicorn's master calls `load_settings` before it
+forks: a check that only a worker made would exit the worker and be re-forked forever.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Mapping
@@ -71,6 +74,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "RUNNER_BASE_URL",
             "is required when RUNNER_BACKEND=knative",
             "http://extension-runner.extgate.svc.cluster.local",
+        )
+    if backend == "docker" and docker_host is None and importlib.util.find_spec("docker") is None:
+        raise ConfigError(
+            "RUNNER_DOCKER_HOST",
+            "is required when RUNNER_BACKEND=docker and the docker SDK is not installed",
+            "http://127.0.0.1:8085",
         )
     timeout_ms = env.integer("EXT_GATEWAY_TIMEOUT_MS", 30_000, "30000", minimum=1)
     connect_ms = env.integer("EXT_GATEWAY_CONNECT_TIMEOUT_MS", 3_000, "3000", minimum=1)

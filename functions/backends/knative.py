@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functions.backends.http_backend import HttpRunnerBackend
-from functions.config import ConfigError, Settings
+from functions.config import Settings
 
 
 class KnativeRunnerBackend(HttpRunnerBackend):
@@ -12,13 +12,8 @@ class KnativeRunnerBackend(HttpRunnerBackend):
     kind = "knative"
 
     def __init__(self, settings: Settings) -> None:
-        if not settings.runner_base_url:
-            raise ConfigError(
-                "RUNNER_BASE_URL",
-                "is required when RUNNER_BACKEND=knative",
-                "http://extension-runner.extgate.svc.cluster.local",
-            )
-        self._base_url = settings.runner_base_url
+        # `load_settings` already refused RUNNER_BACKEND=knative without RUNNER_BASE_URL.
+        self._base_url = settings.runner_base_url or ""
         super().__init__(settings)
 
     def _resolve_base_url(self) -> str:

@@ -95,3 +95,27 @@ def test_missing_runner_url_stops_the_function() -> None:
     result = _serve_with({"RUNNER_BACKEND": "knative"})
     assert result.returncode == 2
     assert result.stderr.startswith("config error: RUNNER_BASE_URL is required")
+
+
+def test_docker_without_host_needs_the_docker_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked in load_settings, so gunicorn's master stops instead of re-forking workers."""
+    monkeypatch.setitem(sys.modules, "docker", None)  # the SDK is not importable
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"RUNNER_BACKEND": "docker"})
+    assert str(caught.value) == (
+        "RUNNER_DOCKER_HOST is required when RUNNER_BACKEND=docker and the docker SDK is not "
+        "installed; example: RUNNER_DOCKER_HOST=http://127.0.0.1:8085"
+    )
+    settings = load_settings({"RUNNER_BACKEND": "docker", "RUNNER_DOCKER_HOST": "http://h:1"})
+    assert settings.runner_docker_host == "http://h:1"
+
+
+def test_backend_requirements_are_checked_once_in_load_settings() -> None:
+    sources = {
+        path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
+        for path in (REPO / "functions").rglob("*.py")
+    }
+    for kind in ("knative", "docker"):
+        phrase = f"is required when RUNNER_BACKEND={kind}"
+        holders = {name: text.count(phrase) for name, text in sources.items() if phrase in text}
+        assert holders == {"functions/config.py": 1}
