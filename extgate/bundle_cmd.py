@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
+from extgate.bundle_build import build_bundle
 from extgate.bundle_install import InstallRequest, install_bundle
 from extgate.errors import CliError
-from runner.bundles import BundleError, load_manifest, pack_bundle
 
 DEFAULT_STORE = Path(".extgate/bundles")
 DEFAULT_REGISTRY = Path(".extgate/installs.json")
@@ -72,26 +71,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from runner.build.componentize import BuildError, build_component
-
     src: Path = args.dir
     if not src.is_dir():
         raise CliError(f"{src} is not a directory")
-    try:
-        manifest = load_manifest(src / "manifest.json")
-    except BundleError as exc:
-        raise CliError(f"{src}: {exc.message}") from None
-    wasm = src / "dist" / "main.wasm"
-    print(f"building {manifest.name} {manifest.version} with componentize-py ...", file=sys.stderr)
-    try:
-        build_component(src, wasm)
-    except BuildError as exc:
-        raise CliError(exc.message) from None
-    output = args.output or src / "dist" / f"{manifest.name}.tar.zst"
-    try:
-        packed = pack_bundle(src, wasm, output)
-    except BundleError as exc:
-        raise CliError(exc.message) from None
+    packed = build_bundle(src, args.output)
     print(f"bundle: {packed.path}")
     print(f"content_hash: {packed.content_hash}")
     return 0

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from extgate.bundle_build import build_bundle, component_path
 from extgate.bundle_install import InstallRequest, install_bundle
 from extgate.errors import CliError
 
@@ -74,32 +75,15 @@ def run_dev(args: argparse.Namespace) -> int:
 
 
 def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bool) -> str:
-    from runner.bundles import BundleError, load_manifest, pack_bundle
-
-    try:
-        manifest = load_manifest(src / "manifest.json")
-    except BundleError as exc:
-        raise CliError(f"{src}: {exc.message}") from None
-    wasm = src / "dist" / "main.wasm"
     started = time.monotonic()
-    if rebuild_component or _component_stale(src, wasm):
-        from runner.build.componentize import BuildError, build_component
-
-        print(f"building {manifest.name} with componentize-py ...", file=sys.stderr)
-        try:
-            build_component(src, wasm)
-        except BuildError as exc:
-            raise CliError(exc.message) from None
-    try:
-        packed = pack_bundle(src, wasm, src / "dist" / f"{manifest.name}.tar.zst")
-    except BundleError as exc:
-        raise CliError(exc.message) from None
+    rebuild = rebuild_component or _component_stale(src, component_path(src))
+    packed = build_bundle(src, rebuild=rebuild)
     state = _state_dir()
     result = install_bundle(
         InstallRequest(
             bundle=packed.path,
             tenant_id=args.tenant,
-            extension_id=args.extension or manifest.name,
+            extension_id=args.extension or packed.manifest.name,
             config={},
             store_dir=state / "bundles",
             registry_file=Path(os.environ.get("INSTALL_REGISTRY_FILE") or state / "installs.json"),
