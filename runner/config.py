@@ -8,6 +8,7 @@ surfacing later as a confusing request error.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,3 +118,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> RunnerSettings:
         bundle_fetch_timeout_s=_int(env, "BUNDLE_FETCH_TIMEOUT_S", 30, "30"),
         bundle_max_bytes=_int(env, "BUNDLE_MAX_BYTES", 256 * 1024 * 1024, "268435456"),
     )
+
+
+def data_dir_error(exc: OSError) -> ConfigError:
+    """The one-line error for a data dir that cannot be created or written."""
+    return ConfigError("RUNNER_DATA_DIR", f"is not usable ({exc.strerror})", "/data")
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """Create ``data_dir`` if needed and prove it writable, or raise :class:`ConfigError`.
+
+    gunicorn's master calls this before forking, so an unusable directory stops the
+    server once instead of every worker failing and being re-forked.
+    """
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        raise data_dir_error(exc) from None

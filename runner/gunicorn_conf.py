@@ -10,11 +10,26 @@ engine bench) while two workers nearly double it (307 vs 156 req/s with 4 thread
 each, docs/benchmarks.md). Each worker keeps its own compiled components in memory; the
 idempotency store is a SQLite file in the data dir that all workers share.
 Knative's ``containerConcurrency`` for the runner is workers x threads (8).
+
+The runner's settings (``runner.config``) are validated here, in the master, before
+any worker is forked: a worker that exits 2 on a bad setting is simply re-forked by
+gunicorn (only exit codes 3 and 4 stop the master), so a bad value would otherwise
+boot workers forever. A bad value stops start-up with one line and exit code 2.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+
+from runner.config import ConfigError, check_data_dir, load_settings
+
+try:
+    _settings = load_settings()
+    check_data_dir(_settings.data_dir)
+except ConfigError as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(2)
 
 
 def _positive_int(var: str, default: int) -> int:
@@ -28,7 +43,7 @@ def _positive_int(var: str, default: int) -> int:
     return int(raw)
 
 
-bind = f"0.0.0.0:{_positive_int('PORT', 8080)}"
+bind = f"0.0.0.0:{_settings.port}"
 workers = _positive_int("RUNNER_WORKERS", 2)
 threads = _positive_int("RUNNER_THREADS", 4)
 worker_class = "gthread"

@@ -1,7 +1,9 @@
 """WSGI entry point: ``gunicorn -c python:runner.gunicorn_conf runner.wsgi:app``.
 
 Settings are read once at import; a configuration error prints one line naming
-the variable and exits with status 2 instead of a traceback.
+the variable and exits with status 2 instead of a traceback. Under gunicorn the
+master has already checked the same settings (``runner/gunicorn_conf.py``), so
+this check matters for other WSGI servers and ``import runner.wsgi``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 import sys
 
 from runner.app import create_app
-from runner.config import ConfigError, load_settings
+from runner.config import ConfigError, data_dir_error, load_settings
 from runner.log_format import configure_logging
 
 try:
@@ -23,9 +25,5 @@ configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 try:
     app = create_app(settings)
 except OSError as exc:  # the data dir cannot be created or written
-    print(
-        f"config error: RUNNER_DATA_DIR is not usable ({exc.strerror}); "
-        "example: RUNNER_DATA_DIR=/data",
-        file=sys.stderr,
-    )
+    print(data_dir_error(exc), file=sys.stderr)
     raise SystemExit(2) from None

@@ -209,6 +209,41 @@ def test_gunicorn_config_error_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"RUNNER_DEFAULT_TIMEOUT_MS": "abc"},
+            "config error: RUNNER_DEFAULT_TIMEOUT_MS must be an integer, got 'abc'; "
+            "example: RUNNER_DEFAULT_TIMEOUT_MS=5000",
+        ),
+        ({"RUNNER_DATA_DIR": "/proc/not-writable"}, "config error: RUNNER_DATA_DIR is not usable"),
+    ],
+)
+def test_gunicorn_stops_once_on_a_bad_runner_setting(tmp_path, env, expected):
+    """The master checks the settings: workers exiting 2 would be re-forked forever."""
+    env = {**os.environ, "PORT": str(free_port()), "RUNNER_DATA_DIR": str(tmp_path), **env}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail("gunicorn kept running on a bad setting: " + (stdout + stderr)[-2000:])
+    assert proc.returncode == 2
+    assert "Booting worker" not in stdout + stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), stderr
+
+
 class QuietFiles(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
