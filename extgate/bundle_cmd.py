@@ -9,10 +9,7 @@ from pathlib import Path
 from extgate.bundle_build import build_bundle
 from extgate.bundle_install import InstallRequest, install_bundle
 from extgate.errors import CliError
-
-DEFAULT_STORE = Path(".extgate/bundles")
-DEFAULT_REGISTRY = Path(".extgate/installs.json")
-DEFAULT_RUNNER_URL = "http://127.0.0.1:8085"
+from extgate.local_defaults import local_defaults
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "install",
         help="put a bundle in the local store and record the install",
         description="Copy BUNDLE into the local bundle store, record the install in the "
-        "file registry the gateway reads, and ask the runner to precompile it.",
+        "file registry the gateway reads, and ask the runner to precompile it. The defaults "
+        "are the emulator's: $EXTGATE_STATE_DIR (default .extgate) and $RUNNER_DOCKER_PORT "
+        "(default 8085).",
     )
     install.add_argument("bundle", type=Path, metavar="BUNDLE", help="a .tar.zst bundle")
     install.add_argument("--tenant", required=True, help="tenant id, e.g. acme")
@@ -50,19 +49,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="install config entry (repeatable)",
     )
+    defaults = local_defaults()
     install.add_argument(
-        "--store", type=Path, default=DEFAULT_STORE, help=f"bundle store dir ({DEFAULT_STORE})"
+        "--store",
+        type=Path,
+        default=defaults.store_dir,
+        help=f"bundle store dir (default {defaults.store_dir}: $EXTGATE_STATE_DIR/bundles)",
     )
     install.add_argument(
         "--registry",
         type=Path,
-        default=Path(os.environ.get("INSTALL_REGISTRY_FILE") or DEFAULT_REGISTRY),
-        help=f"install registry file ($INSTALL_REGISTRY_FILE or {DEFAULT_REGISTRY})",
+        default=defaults.registry_file,
+        help=f"install registry file (default {defaults.registry_file}: "
+        "$INSTALL_REGISTRY_FILE or $EXTGATE_STATE_DIR/installs.json)",
     )
     install.add_argument(
         "--runner-url",
-        default=os.environ.get("EXTGATE_RUNNER_URL") or DEFAULT_RUNNER_URL,
-        help=f"runner to precompile on ($EXTGATE_RUNNER_URL or {DEFAULT_RUNNER_URL})",
+        default=defaults.runner_url,
+        help=f"runner to precompile on (default {defaults.runner_url}: "
+        "$EXTGATE_RUNNER_URL or http://127.0.0.1:$RUNNER_DOCKER_PORT)",
     )
     install.add_argument(
         "--no-prepare", action="store_true", help="do not ask the runner to precompile"

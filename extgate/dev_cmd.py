@@ -20,13 +20,10 @@ from pathlib import Path
 from extgate.bundle_build import build_bundle, component_path
 from extgate.bundle_install import InstallRequest, install_bundle
 from extgate.errors import CliError
+from extgate.local_defaults import local_defaults
 
 IGNORED_DIRS = {"dist", "build", "__pycache__", "node_modules"}
 CODE_SUFFIXES = (".py", ".wit")
-
-
-def _state_dir() -> Path:
-    return Path(os.environ.get("EXTGATE_STATE_DIR") or ".extgate")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="poll interval, seconds")
     parser.add_argument(
         "--runner-url",
-        default=os.environ.get("EXTGATE_RUNNER_URL")
-        or f"http://127.0.0.1:{os.environ.get('RUNNER_DOCKER_PORT') or 8085}",
+        default=local_defaults().runner_url,
         help="runner to precompile on ($EXTGATE_RUNNER_URL or the emulator's runner port)",
     )
     parser.set_defaults(handler=run_dev)
@@ -78,15 +74,15 @@ def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bo
     started = time.monotonic()
     rebuild = rebuild_component or _component_stale(src, component_path(src))
     packed = build_bundle(src, rebuild=rebuild)
-    state = _state_dir()
+    defaults = local_defaults()
     result = install_bundle(
         InstallRequest(
             bundle=packed.path,
             tenant_id=args.tenant,
             extension_id=args.extension or packed.manifest.name,
             config={},
-            store_dir=state / "bundles",
-            registry_file=Path(os.environ.get("INSTALL_REGISTRY_FILE") or state / "installs.json"),
+            store_dir=defaults.store_dir,
+            registry_file=defaults.registry_file,
             runner_url=args.runner_url,
             service_token=os.environ.get("RUNNER_SERVICE_TOKEN") or None,
         )
