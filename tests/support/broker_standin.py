@@ -82,7 +82,9 @@ class BrokerStandIn:
         return f"http://{host}:{port}"
 
     def start(self) -> BrokerStandIn:
-        self._serve_thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve_thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._serve_thread.start()
         return self
 
@@ -205,8 +207,10 @@ class _IngressHandler(BaseHTTPRequestHandler):
             event = from_http(dict(self.headers.items()), body)
         except GenericException:
             return self._answer(400)
-        self._answer(202)
+        # Record before answering: whoever waits on the sender's 2xx (the broker's
+        # delivery thread, which then notifies its waiters) must find the event here.
         self.server.broker.publish(event)
+        self._answer(202)
 
     def _answer(self, status: int) -> None:
         self.send_response(status)
@@ -215,13 +219,20 @@ class _IngressHandler(BaseHTTPRequestHandler):
 
 
 class EventSink:
-    """A subscriber that records every event it is sent and answers 202 (no reply)."""
+    """A subscriber that records every event it is sent and answers 202 (no reply).
+
+    An event is in ``events`` before its 202 is sent, so a broker delivering here has
+    it recorded by the time the attempt is logged and ``BrokerStandIn.wait_until``
+    waiters are woken.
+    """
 
     def __init__(self) -> None:
         self.events: list[CloudEvent] = []
         self._server = _IngressServer(("127.0.0.1", 0), _IngressHandler)
         self._server.broker = self  # type: ignore[assignment] - the handler calls publish()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
