@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+
+from functions.expiring_map import ExpiringMap
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,6 @@ class Claim(Enum):
     REPLAY = "replay"  # a stored reply exists
 
 
-@dataclass
-class _Entry:
-    expires_at: float
-    reply: StoredReply | None  # None while in flight
-
-
 class EventReplayStore:
     """Thread-safe, TTL-expiring, size-bounded map from event key to its reply."""
 
@@ -60,57 +55,37 @@ class EventReplayStore:
             raise ValueError("ttl_s, in_flight_ttl_s and max_entries must be positive")
         self._ttl_s = ttl_s
         self._in_flight_ttl_s = in_flight_ttl_s
-        self._max_entries = max_entries
         self._clock = clock
-        self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+        # A None value marks a claim whose delivery is still executing.
+        self._entries: ExpiringMap[tuple[str, str], StoredReply | None] = ExpiringMap(max_entries)
         self._lock = threading.Lock()
-        self._next_sweep = 0.0
 
     def claim(self, key: tuple[str, str]) -> tuple[Claim, StoredReply | None]:
         """Take ownership of ``key`` unless it is answered or being answered."""
         now = self._clock()
         with self._lock:
-            self._sweep(now)
-            entry = self._entries.get(key)
-            if entry is not None and entry.expires_at <= now:
-                del self._entries[key]
-                entry = None
-            if entry is not None and entry.reply is not None:
-                return Claim.REPLAY, entry.reply
+            self._entries.sweep(now)
+            entry = self._entries.get(key, now)
+            if entry is not None and entry.value is not None:
+                return Claim.REPLAY, entry.value
             if entry is not None:
                 return Claim.IN_FLIGHT, None
             # An in-flight claim expires too, so a crashed request cannot block the key.
-            self._entries[key] = _Entry(now + self._in_flight_ttl_s, None)
-            self._evict_overflow()
+            self._entries.put(key, None, now + self._in_flight_ttl_s)
             return Claim.CLAIMED, None
 
     def complete(self, key: tuple[str, str], reply: StoredReply) -> None:
         """Store the final reply for a claimed key (starts its TTL)."""
         with self._lock:
-            self._entries[key] = _Entry(self._clock() + self._ttl_s, reply)
-            self._entries.move_to_end(key)
-            self._evict_overflow()
+            self._entries.put(key, reply, self._clock() + self._ttl_s)
 
     def release(self, key: tuple[str, str]) -> None:
         """Forget a claim whose delivery failed transiently, so a retry runs it again."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry.reply is None:
-                del self._entries[key]
+            entry = self._entries.get(key, self._clock())
+            if entry is not None and entry.value is None:
+                self._entries.discard(key)
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
-
-    def _sweep(self, now: float) -> None:
-        """Drop expired entries; a full pass at most once a second keeps claim() cheap."""
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + 1.0
-        expired = [key for key, entry in self._entries.items() if entry.expires_at <= now]
-        for key in expired:
-            del self._entries[key]
-
-    def _evict_overflow(self) -> None:
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)

@@ -4,7 +4,8 @@ Two implementations behind one Protocol, chosen once by `build_registry`:
 `FileInstallRegistry` reads the JSON file the bundle tooling and the emulator write
 (`INSTALL_REGISTRY_FILE`), reloading it when its mtime or size changes;
 `HttpInstallRegistry` asks `GET {REGISTRY_BASE_URL}/installs/{tenant}/{extension}`
-and keeps answers (including "not installed") for `REGISTRY_CACHE_TTL_S`.
+and keeps answers (including "not installed") for `REGISTRY_CACHE_TTL_S`, at most
+`CACHE_MAX_ENTRIES` of them.
 Records are validated when read: a bad content hash never reaches the runner.
 """
 
@@ -24,8 +25,10 @@ import requests
 
 from functions.config import Settings
 from functions.errors import NotInstalled, RegistryUnavailable
+from functions.expiring_map import ExpiringMap
 
 CONTENT_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
+CACHE_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -139,28 +142,39 @@ class FileInstallRegistry:
 
 
 class HttpInstallRegistry:
-    """A registry service; answers are cached per (tenant, extension) for `ttl_s`."""
+    """A registry service; answers are cached per (tenant, extension) for `ttl_s`.
 
-    def __init__(self, base_url: str, ttl_s: float, timeout_s: float) -> None:
+    The extension id comes from the client's URL and misses are cached too, so the
+    cache holds at most `max_entries` answers (oldest evicted first).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        ttl_s: float,
+        timeout_s: float,
+        max_entries: int = CACHE_MAX_ENTRIES,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._ttl_s = ttl_s
         self._timeout_s = timeout_s
         self._session = requests.Session()
         self._session.trust_env = False
-        self._cache: dict[tuple[str, str], tuple[float, Install | None]] = {}
+        self._cache: ExpiringMap[tuple[str, str], Install | None] = ExpiringMap(max_entries)
         self._lock = threading.Lock()
 
     def lookup(self, tenant_id: str, extension_id: str) -> Install:
         key = (tenant_id, extension_id)
         now = time.monotonic()
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is None or cached[0] <= now:
+            cached = self._cache.get(key, now)
+        if cached is None:
             install = self._fetch(tenant_id, extension_id)
             with self._lock:
-                self._cache[key] = (now + self._ttl_s, install)
+                self._cache.sweep(now)
+                self._cache.put(key, install, now + self._ttl_s)
         else:
-            install = cached[1]
+            install = cached.value
         if install is None:
             raise NotInstalled()
         return install

@@ -96,6 +96,19 @@ def test_http_registry_caches_hits_and_misses(registry_server) -> None:
     registry.close()
 
 
+def test_http_registry_cache_never_exceeds_its_bound(registry_server) -> None:
+    """Client-chosen extension ids (all misses) must not grow the cache without limit."""
+    registry = HttpInstallRegistry(registry_server, ttl_s=60, timeout_s=2, max_entries=3)
+    registry.lookup("acme", "sample")
+    for n in range(20):
+        with pytest.raises(NotInstalled):
+            registry.lookup("acme", f"probe-{n}")
+        assert len(registry._cache) <= 3
+    registry.lookup("acme", "sample")  # the oldest answer was evicted: asked again
+    assert _Registry.hits.count("/installs/acme/sample") == 2
+    registry.close()
+
+
 def test_http_registry_ttl_zero_asks_every_time(registry_server) -> None:
     registry = HttpInstallRegistry(registry_server, ttl_s=0, timeout_s=2)
     registry.lookup("acme", "sample")
