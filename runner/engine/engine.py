@@ -31,12 +31,19 @@ from runner.engine.guest_watchdog import GuestWatchdog
 from runner.engine.host_linker import StoreRegistry, build_linker
 from runner.engine.invocation import GuestResponse, Invocation
 from runner.engine.trap_translation import translate_guest_failure
-from runner.engine.wit_values import field, headers_from_wit, headers_to_wit, record
+from runner.engine.wit_values import (
+    context_to_wit,
+    field,
+    headers_from_wit,
+    headers_to_wit,
+    record,
+)
 from runner.errors import EngineInitFailed, ExecuteFailed, ExecuteTimeout
 
 if TYPE_CHECKING:
     from runner.host.request_host import RequestHost
     from runner.host.services import HostServices
+    from runner.host.values import ContextData
 
 HANDLER_EXPORT = "handler"
 UNLIMITED_FUEL = 2**63 - 1
@@ -153,7 +160,7 @@ class Engine:
                 handler = instance.get_func(store, prepared.handler)
                 if handler is None:
                     raise ExecuteFailed("execute_failed: handler export is not a function")
-                result = handler(store, _request_to_wit(invocation))
+                result = handler(store, _request_to_wit(invocation, host.context))
         except wasmtime.WasmtimeError as exc:
             error = translate_guest_failure(
                 exc,
@@ -186,21 +193,14 @@ def _engine_fingerprint(fuel_enabled: bool) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
 
-def _request_to_wit(invocation: Invocation) -> Any:
-    context = record(
-        request_id=invocation.request_id,
-        tenant_id=invocation.tenant_id,
-        extension_id=invocation.extension_id,
-        install_id=invocation.install_id,
-        version_id=invocation.version_id,
-    )
+def _request_to_wit(invocation: Invocation, context: ContextData) -> Any:
     http = record(
         method=invocation.method.upper(),
         url=invocation.url,
         headers=headers_to_wit(invocation.headers),
         body=invocation.body,
     )
-    return record(context=context, http=http)
+    return record(context=context_to_wit(context), http=http)
 
 
 def _response_from_wit(result: Any) -> GuestResponse:

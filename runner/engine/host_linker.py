@@ -29,7 +29,14 @@ from wasmtime.component import (
     LinkerInstance,
 )
 
-from runner.engine.wit_values import error_case, field, headers_from_wit, headers_to_wit, record
+from runner.engine.wit_values import (
+    context_to_wit,
+    error_case,
+    field,
+    headers_from_wit,
+    headers_to_wit,
+    record,
+)
 from runner.host.errors import HostCallError
 
 if TYPE_CHECKING:
@@ -151,17 +158,6 @@ def _entry_to_wit(entry: StoredEntry) -> Any:
     )
 
 
-def _get_context(host: RequestHost) -> Any:
-    ctx = host.get_context()
-    return record(
-        request_id=ctx.request_id,
-        tenant_id=ctx.tenant_id,
-        extension_id=ctx.extension_id,
-        install_id=ctx.install_id,
-        version_id=ctx.version_id,
-    )
-
-
 def _fetch(host: RequestHost, request: Any) -> Any:
     response = host.http_fetch(
         str(field(request, "method")),
@@ -191,7 +187,7 @@ def _log(level: str) -> HostImpl:
 def _interfaces() -> dict[str, FunctionTable]:
     return {
         "context": {
-            "get-context": (_get_context, None),
+            "get-context": (lambda h: context_to_wit(h.get_context()), None),
             "get-config": (
                 lambda h: [record(key=k, value=v) for k, v in h.get_config()],
                 None,

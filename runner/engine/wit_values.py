@@ -8,9 +8,12 @@ payload)`, an option as the value or `None`, and `list<u8>` as `bytes`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wasmtime.component import Record, Variant
+
+if TYPE_CHECKING:
+    from runner.host.values import ContextData
 
 
 def record(**fields: Any) -> Record:
@@ -32,6 +35,17 @@ def headers_to_wit(headers: Iterable[tuple[str, str]]) -> list[Record]:
 
 def headers_from_wit(headers: Sequence[Any]) -> list[tuple[str, str]]:
     return [(str(field(h, "name")), str(field(h, "value"))) for h in headers]
+
+
+def context_to_wit(ctx: ContextData) -> Record:
+    """The WIT `context` record: the guest's handler argument and `get-context`'s answer."""
+    return record(
+        request_id=ctx.request_id,
+        tenant_id=ctx.tenant_id,
+        extension_id=ctx.extension_id,
+        install_id=ctx.install_id,
+        version_id=ctx.version_id,
+    )
 
 
 def error_case(case: str, payload: Any = None) -> Variant:
