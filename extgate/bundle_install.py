@@ -8,7 +8,6 @@ the same message, before anything is recorded.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ from extgate.install_registry_file import new_install_id, record_install
 from runner.bundles import BundleError, Manifest, format_content_hash, load_manifest, object_path
 from runner.bundles.content_hash import sha256_file
 from runner.bundles.extract import extract_bundle
+from runner.bundles.manifest import NAME_PATTERN
 from runner.bundles.pack import WASM
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 PREPARE_TIMEOUT_S = 300.0
 
 
@@ -49,7 +48,8 @@ class InstallResult:
 
 
 def check_id(kind: str, value: str) -> None:
-    if not _ID.fullmatch(value):
+    """Ids follow the manifest's name rule: ``dev`` uses the manifest name as extension id."""
+    if not NAME_PATTERN.fullmatch(value):
         raise CliError(
             f"invalid {kind} {value!r}: use lower-case letters, digits and '-', "
             "starting with a letter or digit, at most 63 characters (e.g. acme)"

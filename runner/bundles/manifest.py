@@ -16,7 +16,7 @@ from runner.bundles.errors import ManifestError
 
 RUNTIME = "wasm-component/v1"
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+NAME_PATTERN = _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _CAPABILITY = re.compile(r"cap:[a-z0-9][a-z0-9._-]*")
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?")
 
