@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        _ignore_stop_signals()  # every wait below is bounded; a second Ctrl-C must not cut it short
         if reloader is not None:
             reloader.stop()
         supervisor.close()
@@ -107,3 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    """From here on the process is stopping: another Ctrl-C or SIGTERM would abort the
+    clean-up half way and leave the runner process group holding its port."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

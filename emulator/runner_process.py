@@ -157,7 +157,12 @@ def _stop_process_group(proc: subprocess.Popen[str], grace_s: float = 10) -> Non
             return
         time.sleep(0.05)
     _signal_group(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=grace_s)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        console.say(
+            "emulator", f"runner process {proc.pid} did not exit {grace_s:.0f}s after SIGKILL"
+        )
 
 
 def _group_alive(pgid: int) -> bool:

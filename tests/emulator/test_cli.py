@@ -6,6 +6,7 @@ the reloader must replace the serving process on an edit and leave the runner be
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -200,3 +201,40 @@ def _get_status(url: str) -> int | None:
         return requests.get(url, timeout=5).status_code
     except requests.RequestException:
         return None
+
+
+def test_signals_during_cleanup_do_not_cut_it_short(tmp_path):
+    """Ctrl-C pressed again (or SIGTERM sent again) while the emulator stops must not
+    leave the runner process group on its port or print a traceback."""
+    port, runner_port = free_port(), free_port()
+    state = tmp_path / "state"
+    env = emulator_env(
+        tmp_path, EMULATOR_PORT=str(port), RUNNER_DOCKER_PORT=str(runner_port),
+        EMULATOR_RUNNER="process", EMULATOR_RELOAD="0",
+        DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock",
+    )  # fmt: skip
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "emulator"], env=env, cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    runner_pid = None
+    try:
+        _wait_for(lambda: _get_status(f"http://127.0.0.1:{port}/healthz") == 200, timeout=90)
+        runner_pid = _status(f"http://127.0.0.1:{port}")["runner"]["pid"]
+        deadline = time.monotonic() + 30
+        while parent.poll() is None and time.monotonic() < deadline:
+            parent.send_signal(signal.SIGTERM)  # the first stops it, the rest hit the clean-up
+            time.sleep(0.02)
+        out, _ = parent.communicate(timeout=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+        if runner_pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(runner_pid, signal.SIGKILL)  # what a cut-short clean-up leaves
+    assert "Traceback" not in out, out
+    assert parent.returncode == 0
+    assert not (state / "runner-process-emu-cli-test.pid").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{runner_port}/healthz", timeout=2)

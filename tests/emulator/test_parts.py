@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,28 @@ def test_successful_probe_lines_are_kept_out_of_the_console():
     assert not is_probe_noise(probe.replace(b"200", b"503"))
     assert not is_probe_noise(b'{"path":"/v1/execute","status":200}')
     assert not is_probe_noise(b"[INFO] GET /healthz 200 (not JSON)")
+
+
+def test_a_runner_that_outlives_sigkill_is_one_line_not_a_traceback(capsys):
+    from emulator.runner_process import _stop_process_group
+
+    real = subprocess.Popen(["sleep", "60"], start_new_session=True)
+
+    class Unkillable:
+        """Never reaped, so its group stays alive, and waiting for it always times out."""
+
+        pid = real.pid
+
+        def poll(self):
+            return None
+
+        def wait(self, timeout=None):
+            raise subprocess.TimeoutExpired("gunicorn", timeout)
+
+    try:
+        _stop_process_group(Unkillable(), grace_s=0.2)
+    finally:
+        real.kill()
+        real.wait()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "did not exit" in lines[0] and str(real.pid) in lines[0]
