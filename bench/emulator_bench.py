@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,12 +32,9 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.loopback import env_without, free_port  # noqa: E402
 
 
 def start_make_emulate(env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -157,7 +153,7 @@ def main() -> int:
     state = Path(tempfile.mkdtemp(prefix="emulator-bench-"))
     os.chmod(state, 0o755)
     emulator_port, runner_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "RUNNER_"))}
+    env = env_without("EMULATOR_", "RUNNER_")
     env.update(
         COMPOSE_PROJECT_NAME=f"extgate-bench-{uuid.uuid4().hex[:6]}",
         RUNNER_DOCKER_PORT=str(runner_port),

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from functions.backends.base import ExecuteRequest  # noqa: E402
 from functions.backends.runner_client import execute_headers, execute_payload  # noqa: E402
+from tests.support.loopback import env_without, free_port, wait_until  # noqa: E402
 
 BENCH_HASH = "sha256:" + "0" * 64
 
@@ -55,23 +56,18 @@ class Result:
         return len(self.latencies_ms) / self.wall_s
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_listening(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited with status {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not start listening on {port} within 30 s")
+    def connects() -> bool:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+
+    try:
+        wait_until(connects, 30, f"{what} listening on {port}",
+                   alive=lambda: process.poll() is None)  # fmt: skip
+    except RuntimeError:
+        raise SystemExit(f"{what} exited with status {process.returncode}") from None
+    except TimeoutError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @contextmanager
@@ -163,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         registry = args.registry_file or _write_registry(Path(tmp), args)
         with _runner(args.runner_url) as runner_url:
-            gateway_port = _free_port()
+            gateway_port = free_port()
             env = _gateway_env(args, runner_url, registry, gateway_port)
             argv_ = _gateway_argv(args.server, gateway_port)
             with _process(argv_, env, gateway_port, f"gateway ({args.server})"):
@@ -177,7 +173,7 @@ def _runner(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
-    port = _free_port()
+    port = free_port()
     argv = [sys.executable, "tests/support/runner_standin.py", "--port", str(port)]
     with _process(argv, dict(os.environ), port, "runner stand-in"):
         yield f"http://127.0.0.1:{port}"
@@ -193,7 +189,7 @@ def _write_registry(tmp: Path, args: argparse.Namespace) -> str:
 
 
 def _gateway_env(args, runner_url: str, registry: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))}
+    env = env_without("RUNNER_", "EXT_")
     env |= {"RUNNER_BACKEND": "knative", "RUNNER_BASE_URL": runner_url,
             "INSTALL_REGISTRY_FILE": registry, "PORT": str(port), "FUNCTION_TARGET": "execute",
             "LOG_LEVEL": "WARNING"}  # fmt: skip

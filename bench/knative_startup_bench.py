@@ -33,9 +33,9 @@ from tests.knative.serving_harness import (  # noqa: E402 - needs the repo root 
     FunctionContainer,
     GunicornProcess,
     docker_image_available,
-    free_port,
     knative_env,
 )
+from tests.support.loopback import free_port  # noqa: E402
 
 TARGETS = ("execute", "ui_proxy", "health", "execute_event")
 READY_PATH = {"health": "/livez"}

@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,12 +34,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from runner.bundles import object_path  # noqa: E402
+from tests.support.loopback import env_without, free_port, wait_until  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Everything runner/config.py and runner/gunicorn_conf.py read besides PORT and LOG_LEVEL:
+# a developer's own RUNNER_SERVICE_TOKEN or RUNNER_MAX_FUEL must not reach the runner.
+RUNNER_ENV_PREFIXES = ("RUNNER_", "EXT_", "BUNDLE_", "IDEMPOTENCY_")
 
 
 def body_for(content_hash: str, path: str) -> dict:
@@ -67,7 +65,7 @@ class Runner:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
-            **os.environ,
+            **env_without(*RUNNER_ENV_PREFIXES),
             "PORT": str(self.port),
             "BUNDLE_STORE_BASE": str(store),
             "RUNNER_DATA_DIR": str(data),
@@ -91,15 +89,16 @@ class Runner:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit("runner did not become healthy")
+        try:
+            wait_until(
+                lambda: requests.get(f"{self.base}/healthz", timeout=2).status_code == 200,
+                60,
+                f"runner healthy on {self.base}",
+                alive=lambda: self.proc.poll() is None,
+            )
+        except (RuntimeError, TimeoutError) as exc:
+            self.stop()
+            raise SystemExit(f"runner did not become healthy: {exc}") from None
 
     def stop(self) -> None:
         self.proc.terminate()

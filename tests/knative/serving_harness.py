@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,11 @@ from pathlib import Path
 
 import requests
 
+from tests.support.loopback import env_without, wait_until
+
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = ["gunicorn", "-c", "python:functions.gunicorn_conf", "functions.wsgi:app"]
 IMAGE = "extgate/functions:dev"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def knative_env(target: str, port: int, revision: str = "00001") -> dict[str, str]:
@@ -55,17 +50,17 @@ class Server:
     def wait_ready(self, path: str = "/livez", timeout_s: float = 60.0) -> float:
         """Poll the readiness path like the kubelet; returns seconds until 200."""
         started = time.perf_counter()
-        deadline = started + timeout_s
-        while time.perf_counter() < deadline:
-            if self.exited():
-                raise RuntimeError(f"server exited before ready:\n{self.logs()}")
-            try:
-                if requests.get(self.url + path, timeout=1).status_code == 200:
-                    return time.perf_counter() - started
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or listening while the worker still imports
-            time.sleep(0.02)
-        raise TimeoutError(f"not ready after {timeout_s}s:\n{self.logs()}")
+        try:
+            wait_until(
+                lambda: requests.get(self.url + path, timeout=1).status_code == 200,
+                timeout_s,
+                f"{self.url}{path} answering 200",
+                interval_s=0.02,
+                alive=lambda: not self.exited(),
+            )
+        except (RuntimeError, TimeoutError) as exc:
+            raise type(exc)(f"{exc}:\n{self.logs()}") from None
+        return time.perf_counter() - started
 
     def exited(self) -> bool:
         raise NotImplementedError
@@ -79,7 +74,7 @@ class GunicornProcess(Server):
         self.port = int(env["PORT"])
         self._log = log_path.open("wb")
         self._log_path = log_path
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))}
+        base = env_without("RUNNER_", "EXT_")
         bindir = str(Path(sys.executable).parent)
         self.proc = subprocess.Popen(
             [str(Path(bindir) / COMMAND[0]), *COMMAND[1:]],

@@ -15,8 +15,9 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from functions.event_types import REQUEST_TYPE, RESULT_TYPE
-from tests.knative.serving_harness import GunicornProcess, free_port, knative_env
+from tests.knative.serving_harness import GunicornProcess, knative_env
 from tests.support.broker_standin import BrokerStandIn, EventSink
+from tests.support.loopback import free_port
 from tests.support.runner_standin import RunnerStandIn
 
 INSTALLS = {"installs": [{

@@ -9,7 +9,6 @@ Start-up time is measured by bench/knative_startup_bench.py, not asserted here.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -27,9 +26,9 @@ from tests.knative.serving_harness import (
     FunctionContainer,
     GunicornProcess,
     docker_image_available,
-    free_port,
     knative_env,
 )
+from tests.support.loopback import env_without, free_port
 from tests.support.runner_standin import RunnerStandIn
 
 INSTALLS = {"installs": [{
@@ -183,7 +182,7 @@ def test_worker_count_comes_from_the_environment(runner, registry_file, tmp_path
 def test_bad_configuration_stops_the_server_once_with_one_line(tmp_path):
     """A missing RUNNER_BASE_URL must exit 2 from the master, not re-fork workers forever."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))},
+        **env_without("RUNNER_", "EXT_"),
         **knative_env("execute", free_port()),
         "RUNNER_BACKEND": "knative",
         "INSTALL_REGISTRY_FILE": str(tmp_path / "installs.json"),
