@@ -9,8 +9,6 @@ Start-up time is measured by bench/knative_startup_bench.py, not asserted here.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,14 +19,12 @@ from cloudevents.conversion import to_binary
 from cloudevents.http import CloudEvent, from_http
 
 from tests.knative.serving_harness import (
-    COMMAND,
-    REPO,
     FunctionContainer,
     GunicornProcess,
     docker_image_available,
     knative_env,
 )
-from tests.support.loopback import env_without, free_port
+from tests.support.loopback import free_port
 from tests.support.runner_standin import RunnerStandIn
 
 INSTALLS = {"installs": [{
@@ -181,25 +177,20 @@ def test_worker_count_comes_from_the_environment(runner, registry_file, tmp_path
 
 def test_bad_configuration_stops_the_server_once_with_one_line(tmp_path):
     """A missing RUNNER_BASE_URL must exit 2 from the master, not re-fork workers forever."""
-    env = {
-        **env_without("RUNNER_", "EXT_"),
-        **knative_env("execute", free_port()),
+    env = knative_env("execute", free_port()) | {
         "RUNNER_BACKEND": "knative",
         "INSTALL_REGISTRY_FILE": str(tmp_path / "installs.json"),
     }
-    bin_dir = Path(sys.executable).parent
-    done = subprocess.run(
-        [str(bin_dir / COMMAND[0]), *COMMAND[1:]],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    errors = [line for line in done.stderr.splitlines() if "config error" in line]
+    server = GunicornProcess(env, tmp_path / "bad-config.log")
+    try:
+        code = server.wait_exit(60)
+        logs = server.logs()  # before stop(), which closes the log file
+    finally:
+        server.stop()
+    assert code == 2, logs
+    errors = [line for line in logs.splitlines() if "config error" in line]
     assert errors == [
         "config error: RUNNER_BASE_URL is required when RUNNER_BACKEND=knative; "
         "example: RUNNER_BASE_URL=http://extension-runner.extgate.svc.cluster.local"
     ]
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in logs
