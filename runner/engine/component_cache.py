@@ -6,8 +6,8 @@ fingerprint (wasmtime version + the config that changes generated code), so a
 wasmtime upgrade or a config change never loads incompatible machine code.
 
 Trust: `Component.deserialize_file` loads native code, so `cache_dir` must be
-writable only by the runner. Content hashes are validated before they become file
-names.
+writable only by the runner. Content hashes are validated (`parse_content_hash`)
+before they become file names.
 
 Concurrency: one lock per content hash, so concurrent first requests for the same
 bundle compile once while different bundles compile in parallel.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -28,9 +27,9 @@ from typing import Generic, TypeVar
 import wasmtime
 from wasmtime.component import Component
 
+from runner.bundles.content_hash import parse_content_hash
 from runner.errors import EngineInitFailed
 
-_HASH_RE = re.compile(r"^sha256:([0-9a-f]{64})$")
 log = logging.getLogger("extgate.runner.engine")
 
 Prepared = TypeVar("Prepared")
@@ -42,14 +41,6 @@ class CacheStats:
 
     compiled_from_source: int
     loaded_from_disk: int
-
-
-def content_hash_hex(content_hash: str) -> str:
-    """The 64 hex digits of `sha256:<hex>` (case-insensitive); `EngineInitFailed` otherwise."""
-    match = _HASH_RE.match(content_hash.strip().lower())
-    if match is None:
-        raise EngineInitFailed("engine_init_failed: content hash must be sha256:<64 hex>")
-    return match.group(1)
 
 
 class ComponentCache(Generic[Prepared]):
@@ -81,7 +72,7 @@ class ComponentCache(Generic[Prepared]):
 
     def get(self, content_hash: str, wasm_path: Path) -> Prepared:
         """The prepared component for `content_hash`, loading it at most once."""
-        hex_digest = content_hash_hex(content_hash)
+        hex_digest = parse_content_hash(content_hash)
         with self._lock:
             cached = self._entries.get(hex_digest)
             if cached is not None:
@@ -103,7 +94,7 @@ class ComponentCache(Generic[Prepared]):
 
     def contains(self, content_hash: str) -> bool:
         with self._lock:
-            return content_hash_hex(content_hash) in self._entries
+            return parse_content_hash(content_hash) in self._entries
 
     def __len__(self) -> int:
         with self._lock:
@@ -114,10 +105,13 @@ class ComponentCache(Generic[Prepared]):
             return CacheStats(compiled_from_source=self._compiled, loaded_from_disk=self._loaded)
 
     def serialized_path(self, content_hash: str) -> Path:
-        return self._dir / f"{content_hash_hex(content_hash)}-{self._fingerprint}.cwasm"
+        return self._serialized_path(parse_content_hash(content_hash))
+
+    def _serialized_path(self, hex_digest: str) -> Path:
+        return self._dir / f"{hex_digest}-{self._fingerprint}.cwasm"
 
     def _load(self, hex_digest: str, wasm_path: Path) -> Component:
-        serialized = self._dir / f"{hex_digest}-{self._fingerprint}.cwasm"
+        serialized = self._serialized_path(hex_digest)
         if serialized.is_file():
             try:
                 component = Component.deserialize_file(self._engine, str(serialized))

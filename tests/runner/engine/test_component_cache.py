@@ -8,8 +8,8 @@ import pytest
 import wasmtime
 from wasmtime.component import Component
 
-from runner.engine.component_cache import ComponentCache, content_hash_hex
-from runner.errors import EngineInitFailed
+from runner.engine.component_cache import ComponentCache
+from runner.errors import EngineInitFailed, InvalidContentHash
 
 HASH_A = "sha256:" + "a" * 64
 HASH_B = "sha256:" + "b" * 64
@@ -94,13 +94,18 @@ def test_memory_is_bounded_lru(wasm_engine, tmp_path, tiny_wasm):
 
 
 @pytest.mark.parametrize("bad", ["sha256:xyz", "md5:" + "a" * 64, "sha256:../../etc/passwd"])
-def test_malformed_hashes_never_become_paths(bad):
-    with pytest.raises(EngineInitFailed):
-        content_hash_hex(bad)
+def test_malformed_hashes_never_become_paths(wasm_engine, tmp_path, bad):
+    c = cache(wasm_engine, tmp_path / "c")
+    with pytest.raises(InvalidContentHash):
+        c.serialized_path(bad)
+    with pytest.raises(InvalidContentHash):
+        c.get(bad, tmp_path / "absent.wasm")
+    assert list((tmp_path / "c").iterdir()) == []
 
 
-def test_uppercase_hash_is_the_same_entry():
-    assert content_hash_hex("SHA256:" + "A" * 64) == "a" * 64
+def test_uppercase_hash_is_the_same_entry(wasm_engine, tmp_path):
+    c = cache(wasm_engine, tmp_path / "c")
+    assert c.serialized_path("SHA256:" + "A" * 64) == c.serialized_path("sha256:" + "a" * 64)
 
 
 def test_invalid_or_missing_component_is_engine_init_failed(wasm_engine, tmp_path):
