@@ -51,7 +51,7 @@ def run_dev(args: argparse.Namespace) -> int:
     if not src.is_dir():
         raise CliError(f"{src} is not a directory")
     stamps = snapshot(src)
-    build_and_install(src, args, rebuild_component=False)
+    build_and_install(src, args, stamps, rebuild_component=False)
     if not args.watch:
         return 0
     print(f"watching {src} (Ctrl-C to stop)", file=sys.stderr)
@@ -65,14 +65,17 @@ def run_dev(args: argparse.Namespace) -> int:
         code_changed = any(p.endswith(CODE_SUFFIXES) for p in changed)
         print(f"changed: {', '.join(sorted(changed)[:5])}", file=sys.stderr)
         try:
-            build_and_install(src, args, rebuild_component=code_changed)
+            build_and_install(src, args, stamps, rebuild_component=code_changed)
         except CliError as exc:
             print(f"error: {exc.message} (waiting for the next change)", file=sys.stderr)
 
 
-def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bool) -> str:
+def build_and_install(
+    src: Path, args: argparse.Namespace, stamps: dict[str, int], rebuild_component: bool
+) -> str:
+    """Build (or re-pack) and install ``src``; ``stamps`` is its latest :func:`snapshot`."""
     started = time.monotonic()
-    rebuild = rebuild_component or _component_stale(src, component_path(src))
+    rebuild = rebuild_component or _component_stale(component_path(src), stamps)
     packed = build_bundle(src, rebuild=rebuild)
     defaults = local_defaults()
     result = install_bundle(
@@ -92,14 +95,12 @@ def build_and_install(src: Path, args: argparse.Namespace, rebuild_component: bo
     return result.content_hash
 
 
-def _component_stale(src: Path, wasm: Path) -> bool:
-    """True when dist/main.wasm is missing or older than any code file of the extension."""
+def _component_stale(wasm: Path, stamps: dict[str, int]) -> bool:
+    """True when dist/main.wasm is missing or older than any code file in ``stamps``."""
     if not wasm.is_file():
         return True
     built = wasm.stat().st_mtime_ns
-    return any(
-        stamp > built for path, stamp in snapshot(src).items() if path.endswith(CODE_SUFFIXES)
-    )
+    return any(stamp > built for path, stamp in stamps.items() if path.endswith(CODE_SUFFIXES))
 
 
 def snapshot(src: Path) -> dict[str, int]:

@@ -63,3 +63,28 @@ def test_dev_installs_an_up_to_date_component_without_rebuilding(
     (entry,) = json.loads((state / "installs.json").read_text())["installs"]
     assert entry["tenant_id"] == "dev" and entry["extension_id"] == "sample"
     assert len(list((state / "bundles").rglob("*.tar.zst"))) == 1
+
+
+def test_dev_decides_staleness_from_its_one_snapshot(prebuilt, tmp_path, monkeypatch):
+    from extgate import dev_cmd
+
+    monkeypatch.setenv("EXTGATE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("INSTALL_REGISTRY_FILE", raising=False)
+    walks, rebuilds = [], []
+    real_snapshot, real_build = dev_cmd.snapshot, dev_cmd.build_bundle
+    monkeypatch.setattr(dev_cmd, "snapshot", lambda src: walks.append(src) or real_snapshot(src))
+
+    def build_bundle_recorded(src, output=None, *, rebuild=True):
+        rebuilds.append(rebuild)
+        return real_build(src, output, rebuild=False)
+
+    monkeypatch.setattr(dev_cmd, "build_bundle", build_bundle_recorded)
+    argv = ["dev", str(prebuilt), "--runner-url", "http://127.0.0.1:9"]
+    assert main(argv) == 0
+    assert len(walks) == 1 and rebuilds == [False]
+
+    app = prebuilt / "app.py"
+    newer = component_path(prebuilt).stat().st_mtime_ns + 10**9
+    os.utime(app, ns=(newer, newer))
+    assert main(argv) == 0
+    assert len(walks) == 2 and rebuilds == [False, True]
