@@ -75,11 +75,20 @@ class DockerRunnerSupervisor:
         return found[0] if found else None
 
     def _containers(self) -> list[Any]:
+        """The service's containers, fully inspected; Docker's failures become
+        `RunnerSupervisionError` naming only the exception type (no engine URLs)."""
+        client = self.client
+        import docker.errors
+
         labels = [
             f"{PROJECT_LABEL}={self.settings.compose_project}",
             f"{SERVICE_LABEL}={self.settings.runner_service}",
         ]
-        found = self.client.containers.list(all=True, filters={"label": labels})
+        try:
+            # ignore_removed: Compose may remove a container between listing and inspecting.
+            found = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+        except (docker.errors.DockerException, requests.RequestException) as exc:
+            raise RunnerSupervisionError(f"docker API: {type(exc).__name__}") from None
         live = ("running", "restarting", "created")
         return sorted(found, key=lambda c: (c.status not in live, c.attrs.get("Created", "")))
 
@@ -140,8 +149,8 @@ class DockerRunnerSupervisor:
         }
         try:
             container = self.find_container()
-        except (DockerUnavailableError, Exception) as exc:  # noqa: BLE001 - shown, not raised
-            return {**info, "status": "unknown", "detail": type(exc).__name__}
+        except RunnerSupervisionError as exc:  # shown, not raised
+            return {**info, "status": "unknown", "detail": str(exc)}
         if container is None:
             return {**info, "status": "missing"}
         status, health = _state(container)
@@ -259,7 +268,6 @@ def read_recoveries(path: Path) -> int | None:
 def _state(container: Any | None) -> tuple[str, str | None]:
     if container is None:
         return "missing", None
-    container.reload()
     state = container.attrs.get("State") or {}
     health = (state.get("Health") or {}).get("Status")
     return state.get("Status", container.status), health
