@@ -50,7 +50,10 @@ class HttpRunnerBackend:
     def fetch_ui_asset(
         self, path: str, query: str, method: str, headers: Mapping[str, str]
     ) -> UiAssetResponse:
-        """Stream `GET|HEAD /ext-ui/<path>`; `path` is relative to `/ext-ui/`."""
+        """Stream `GET|HEAD /ext-ui/<path>`; `path` is relative to `/ext-ui/`.
+
+        A refused service token (401/403) raises 502 `runner_auth_rejected`, as on execute.
+        """
         return self._client.stream(UI_PREFIX + path.lstrip("/"), query, method, headers)
 
     def ui_url(

@@ -82,6 +82,10 @@ class RunnerClient:
     ) -> UiAssetResponse:
         target = path + (f"?{query}" if query else "")
         response = self._send(method, target, headers=dict(headers), stream=True)
+        refused = auth_rejection(response.status_code)
+        if refused is not None:
+            response.close()
+            raise refused
         return UiAssetResponse(
             status=response.status_code,
             headers=list(response.raw.headers.items()),
@@ -260,14 +264,23 @@ def parse_execute_response(response: requests.Response) -> ExecuteResult:
     return ExecuteResult(status=status, headers=headers, body=body, error=error)
 
 
-def _outer_error(response: requests.Response) -> RunnerError:
-    """A non-200 from `/v1/execute` itself: keep a stable code, never the text.
+def auth_rejection(status: int) -> RunnerRejected | None:
+    """The error for a runner status that refuses the gateway's service token, if it is one.
 
-    401/403 mean the runner refused the gateway's service token: a deployment
-    fault, not the caller's, so it is reported as 502 `runner_auth_rejected`.
+    401/403 from the runner (on `/v1/execute` and `/ext-ui/` alike) mean it refused
+    the gateway's service token: a deployment fault, not the caller's, so it is
+    reported as 502 `runner_auth_rejected`, never passed on as the caller's 401/403.
     """
-    if response.status_code in (401, 403):
+    if status in (401, 403):
         return RunnerRejected(502, "runner_auth_rejected")
+    return None
+
+
+def _outer_error(response: requests.Response) -> RunnerError:
+    """A non-200 from `/v1/execute` itself: keep a stable code, never the text."""
+    refused = auth_rejection(response.status_code)
+    if refused is not None:
+        return refused
     try:
         payload = response.json()
     except ValueError:

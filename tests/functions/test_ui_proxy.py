@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from tests.functions.conftest import CONTENT_HASH
 from tests.support.runner_standin import GatedAsset
@@ -128,3 +133,54 @@ def test_large_asset_is_streamed_not_buffered(make_client, runner) -> None:
     response.close()
     assert body == first + rest
     assert gated.finished.wait(5)
+
+
+class _TokenCheckingRunner(BaseHTTPRequestHandler):
+    """Answers `/ext-ui/` like the runner with RUNNER_SERVICE_TOKEN set: a missing or
+    wrong `x-runner-service-token` is refused with `status` (401, or 403 from a proxy)."""
+
+    protocol_version = "HTTP/1.1"
+    token = "the-right-one"
+    status = 401
+
+    def do_GET(self) -> None:
+        if self.headers.get("x-runner-service-token") == self.token:
+            status, body = 200, b"console.log(1);"
+        else:
+            status = type(self).status
+            body = json.dumps({"error": "unauthorized: bad service token"}).encode()
+        self.send_response(status)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args) -> None:
+        return None
+
+
+@pytest.fixture
+def token_checking_runner() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenCheckingRunner)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_service_token_is_502_runner_auth_rejected_as_on_execute(
+    make_client, token_checking_runner, monkeypatch, status
+) -> None:
+    """The browser did nothing wrong: a token the runner refuses is a deployment fault."""
+    monkeypatch.setattr(_TokenCheckingRunner, "status", status)
+    env = {"RUNNER_BASE_URL": token_checking_runner}
+    good = make_client("ui_proxy", **env, RUNNER_SERVICE_TOKEN="the-right-one").get(URL)
+    assert good.status_code == 200
+    client = make_client("ui_proxy", **env, RUNNER_SERVICE_TOKEN="the-wrong-one")
+    for method in ("GET", "HEAD"):
+        response = client.open(URL, method=method)
+        assert response.status_code == 502
+    body = client.get(URL).get_json()
+    assert body["error"] == "runner_auth_rejected"
+    assert "service token" not in json.dumps(body)
