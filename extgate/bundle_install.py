@@ -43,7 +43,6 @@ class InstallRequest:
 class InstallResult:
     content_hash: str
     store_path: Path
-    entry: dict
     prepare_note: str
 
 
@@ -118,7 +117,7 @@ def install_bundle(req: InstallRequest) -> InstallResult:
     hex_digest = sha256_file(req.bundle)
     content_hash = format_content_hash(hex_digest)
     store_path = copy_into_store(req.bundle, req.store_dir, hex_digest)
-    entry = record_install(
+    record_install(
         req.registry_file,
         {
             "tenant_id": req.tenant_id,
@@ -137,4 +136,4 @@ def install_bundle(req: InstallRequest) -> InstallResult:
         if req.runner_url
         else "precompile skipped (--no-prepare)"
     )
-    return InstallResult(content_hash, store_path, entry, note)
+    return InstallResult(content_hash, store_path, note)
