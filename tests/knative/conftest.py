@@ -1,16 +1,34 @@
-"""Shared helpers for the Knative tests: the manifests, rendered overlays, validator."""
+"""Shared helpers for the Knative tests: the manifests, rendered overlays, validator,
+and what the served gateway needs (a runner stand-in, an install registry)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.runner_standin import runner_standin  # noqa: F401 - a fixture
+
 REPO = Path(__file__).resolve().parents[2]
 KNATIVE = REPO / "knative"
 OVERLAYS = ("dev", "prod")
+INSTALLS = {"installs": [{
+    "tenant_id": "acme", "extension_id": "sample", "install_id": "inst_1",
+    "version_id": "1.0.0", "content_hash": "sha256:" + "ab" * 32, "config": {},
+    "providers": [], "allowed_hosts": [], "installed_at": "2026-11-28T00:00:00Z",
+}]}  # fmt: skip
+
+
+@pytest.fixture
+def registry_file(tmp_path) -> Path:
+    """The gateway's install registry holding INSTALLS, readable inside a container too."""
+    path = tmp_path / "installs.json"
+    path.write_text(json.dumps(INSTALLS))
+    path.chmod(0o644)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -20,29 +20,15 @@ from tests.support.broker_standin import BrokerStandIn, EventSink
 from tests.support.loopback import free_port
 from tests.support.runner_standin import RunnerStandIn
 
-INSTALLS = {"installs": [{
-    "tenant_id": "acme", "extension_id": "sample", "install_id": "inst_1",
-    "version_id": "1.0.0", "content_hash": "sha256:" + "ab" * 32, "config": {},
-    "providers": [], "allowed_hosts": [], "installed_at": "2026-11-28T00:00:00Z",
-}]}  # fmt: skip
 GOOD = {"tenant": "acme", "extension": "sample", "method": "POST", "path": "/orders",
         "body": "{\"n\": 1}", "headers": {"content-type": "application/json"}}  # fmt: skip
 
 
 @pytest.fixture
-def runner():
-    standin = RunnerStandIn().start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
-def execute_event(runner, tmp_path):
-    registry = tmp_path / "installs.json"
-    registry.write_text(json.dumps(INSTALLS))
+def execute_event(runner_standin, registry_file, tmp_path):
     env = knative_env("execute_event", free_port()) | {
-        "RUNNER_BASE_URL": runner.url,
-        "INSTALL_REGISTRY_FILE": str(registry),
+        "RUNNER_BASE_URL": runner_standin.url,
+        "INSTALL_REGISTRY_FILE": str(registry_file),
         "EXT_GATEWAY_TIMEOUT_MS": "5000",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "4",
@@ -75,7 +61,7 @@ def results_for(broker, id):
     return [e for e in broker.received if e["type"] == RESULT_TYPE and e["causeid"] == id]
 
 
-def test_execute_succeeds_and_the_reply_is_routed_back(execute_event, runner, results):
+def test_execute_succeeds_and_the_reply_is_routed_back(execute_event, runner_standin, results):
     with make_broker(execute_event, results) as broker:
         broker.publish(request("ok-1"))
         assert broker.wait_until(lambda: len(results.events) == 1)
@@ -85,12 +71,12 @@ def test_execute_succeeds_and_the_reply_is_routed_back(execute_event, runner, re
     echoed = json.loads(base64.b64decode(reply.data["body_b64"]))
     assert echoed["path"] == "/orders" and echoed["body"] == '{"n": 1}'
     assert [a.status for a in broker.attempts_for("execute-requests", "ok-1")] == [200]
-    assert len(runner.calls) == 1
+    assert len(runner_standin.calls) == 1
 
 
-def test_retried_through_a_runner_outage_then_succeeds(execute_event, runner, results):
-    port = runner.port
-    runner.stop()
+def test_retried_through_a_runner_outage_then_succeeds(execute_event, runner_standin, results):
+    port = runner_standin.port
+    runner_standin.stop()
     revived = []
     with make_broker(execute_event, results, retry=6, backoff_delay_s=0.1) as broker:
         broker.publish(request("outage-1"))
@@ -106,18 +92,20 @@ def test_retried_through_a_runner_outage_then_succeeds(execute_event, runner, re
     revived[0].stop()
 
 
-def test_redelivered_event_is_not_executed_twice(execute_event, runner, results):
+def test_redelivered_event_is_not_executed_twice(execute_event, runner_standin, results):
     with make_broker(execute_event, results) as broker:
         broker.publish(request("dup-1"))
         assert broker.wait_until(lambda: len(results.events) == 1)
         broker.publish(request("dup-1"))  # at-least-once: the same source + id again
         assert broker.wait_until(lambda: len(results.events) == 2)
-    assert len(runner.calls) == 1
+    assert len(runner_standin.calls) == 1
     first, second = results.events
     assert first["id"] == second["id"] and first.data == second.data
 
 
-def test_permanently_bad_event_is_dead_lettered_without_retry(execute_event, runner, results):
+def test_permanently_bad_event_is_dead_lettered_without_retry(
+    execute_event, runner_standin, results
+):
     bad = request("bad-1", {"extension": "sample"})  # no tenant
     unknown = request("unknown-1", {**GOOD, "extension": "not-installed"})
     with make_broker(execute_event, results, retry=4) as broker:
@@ -131,11 +119,11 @@ def test_permanently_bad_event_is_dead_lettered_without_retry(execute_event, run
     assert error["error"] == "invalid_event_data" and error["requestId"]
     for id in ("bad-1", "unknown-1"):
         assert len(broker.attempts_for("execute-requests", id)) == 1
-    assert runner.calls == [] and results.events == []
+    assert runner_standin.calls == [] and results.events == []
 
 
-def test_exhausted_retries_end_in_the_dead_letter_sink(execute_event, runner, results):
-    runner.stop()
+def test_exhausted_retries_end_in_the_dead_letter_sink(execute_event, runner_standin, results):
+    runner_standin.stop()
     with make_broker(execute_event, results, retry=2, backoff_delay_s=0.05) as broker:
         broker.publish(request("down-1"))
         assert broker.wait_until(lambda: len(broker.dead_letters) == 1)

@@ -8,7 +8,6 @@ Start-up time is measured by bench/knative_startup_bench.py, not asserted here.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -27,26 +26,7 @@ from tests.knative.serving_harness import (
 from tests.support.loopback import free_port
 from tests.support.runner_standin import RunnerStandIn
 
-INSTALLS = {"installs": [{
-    "tenant_id": "acme", "extension_id": "sample", "install_id": "inst_1",
-    "version_id": "1.0.0", "content_hash": "sha256:" + "ab" * 32, "config": {},
-    "providers": [], "allowed_hosts": [], "installed_at": "2026-11-28T00:00:00Z",
-}]}  # fmt: skip
 GRACEFUL_S = 10
-
-
-@pytest.fixture
-def runner():
-    with RunnerStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def registry_file(tmp_path):
-    path = tmp_path / "installs.json"
-    path.write_text(json.dumps(INSTALLS))
-    path.chmod(0o644)
-    return path
 
 
 def gateway_env(target: str, runner: RunnerStandIn, registry: str) -> dict[str, str]:
@@ -61,7 +41,7 @@ def gateway_env(target: str, runner: RunnerStandIn, registry: str) -> dict[str, 
 
 
 @pytest.fixture(params=["process", pytest.param("container", marks=pytest.mark.docker)])
-def launch(request, runner, registry_file, tmp_path):
+def launch(request, runner_standin, registry_file, tmp_path):
     started = []
     if request.param == "container":
         reason = docker_image_available()
@@ -71,10 +51,10 @@ def launch(request, runner, registry_file, tmp_path):
     def start(target: str):
         if request.param == "process":
             server = GunicornProcess(
-                gateway_env(target, runner, str(registry_file)), tmp_path / f"{target}.log"
+                gateway_env(target, runner_standin, str(registry_file)), tmp_path / f"{target}.log"
             )
         else:
-            env = gateway_env(target, runner, "/srv/installs.json")
+            env = gateway_env(target, runner_standin, "/srv/installs.json")
             server = FunctionContainer(env, {str(registry_file): "/srv/installs.json"})
         started.append(server)
         server.wait_ready()
@@ -90,7 +70,7 @@ def call_execute(server, timeout=30):
                          headers={"x-alga-tenant": "acme"}, timeout=timeout)  # fmt: skip
 
 
-def test_readiness_path_and_a_request(launch, runner):
+def test_readiness_path_and_a_request(launch, runner_standin):
     server = launch("execute")
     live = requests.get(server.url + "/livez", timeout=5)
     assert live.status_code == 200
@@ -98,10 +78,10 @@ def test_readiness_path_and_a_request(launch, runner):
     response = call_execute(server)
     assert response.status_code == 201, response.text
     assert response.json()["path"] == "/hello" and response.json()["body"] == "ping"
-    assert runner.calls[0].headers["x-alga-tenant"] == "acme"
+    assert runner_standin.calls[0].headers["x-alga-tenant"] == "acme"
 
 
-def test_event_target_serves_cloudevents(launch, runner):
+def test_event_target_serves_cloudevents(launch, runner_standin):
     server = launch("execute_event")
     event = CloudEvent({"type": "dev.extgate.execute.request.v1", "source": "/t", "id": "1",
                         "datacontenttype": "application/json"},
@@ -113,16 +93,16 @@ def test_event_target_serves_cloudevents(launch, runner):
     assert from_http(dict(response.headers), response.content)["causeid"] == "1"
 
 
-def test_sigterm_finishes_in_flight_request_refuses_new_ones_and_exits_0(launch, runner):
+def test_sigterm_finishes_in_flight_request_refuses_new_ones_and_exits_0(launch, runner_standin):
     server = launch("execute")
-    runner.delay_s = 2.0
+    runner_standin.delay_s = 2.0
     result: dict = {}
     worker = threading.Thread(target=lambda: result.update(r=call_execute(server)))
     worker.start()
     deadline = time.monotonic() + 10
-    while not runner.calls and time.monotonic() < deadline:
+    while not runner_standin.calls and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert runner.calls, "the slow request never reached the runner"
+    assert runner_standin.calls, "the slow request never reached the runner"
     signalled = time.monotonic()
     server.sigterm()
     # gunicorn closes its listeners at once in the master and within its 1 s poll in
@@ -143,18 +123,18 @@ def test_sigterm_finishes_in_flight_request_refuses_new_ones_and_exits_0(launch,
     assert time.monotonic() - signalled < GRACEFUL_S, "exit waited for the grace period"
 
 
-def test_health_target_serves_runner_health(launch, runner):
+def test_health_target_serves_runner_health(launch, runner_standin):
     server = launch("health")
     response = requests.get(server.url + "/healthz", timeout=10)
     assert response.status_code == 200, response.text
-    runner.healthy = False
+    runner_standin.healthy = False
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 503
     assert requests.get(server.url + "/livez", timeout=10).status_code == 200
 
 
-def test_ui_proxy_target_serves_an_asset(launch, runner):
+def test_ui_proxy_target_serves_an_asset(launch, runner_standin):
     key = "sample/sha256:" + "ab" * 32 + "/index.html"
-    runner.assets[key] = b"<!doctype html><p>ui</p>"
+    runner_standin.assets[key] = b"<!doctype html><p>ui</p>"
     server = launch("ui_proxy")
     response = requests.get(f"{server.url}/runner/ext-ui/{key}", timeout=10)
     assert response.status_code == 200, response.text
@@ -162,8 +142,8 @@ def test_ui_proxy_target_serves_an_asset(launch, runner):
     assert requests.get(server.url + "/livez", timeout=10).status_code == 200
 
 
-def test_worker_count_comes_from_the_environment(runner, registry_file, tmp_path):
-    env = gateway_env("execute", runner, str(registry_file)) | {"GUNICORN_WORKERS": "3"}
+def test_worker_count_comes_from_the_environment(runner_standin, registry_file, tmp_path):
+    env = gateway_env("execute", runner_standin, str(registry_file)) | {"GUNICORN_WORKERS": "3"}
     server = GunicornProcess(env, tmp_path / "workers.log")
     try:
         server.wait_ready()

@@ -9,6 +9,8 @@ or gone. Every execute call is recorded in `calls` (method, path, headers, JSON)
         runner.url            # http://127.0.0.1:<port>
         runner.mode = "slow"  # ok | slow | garbage | not_json | bad_envelope | inner_error
 
+Tests get a started one from the `runner_standin` fixture (import it into a conftest).
+
 Run standalone (for bench/gateway_bench.py): python tests/support/runner_standin.py --port 8085
 """
 
@@ -21,9 +23,12 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 INNER_ERROR = (
     "bundle_fetch_failed: GET http://bundle-store.internal.svc:9000/sha256/abc?token=s3cr3t"
@@ -105,6 +110,13 @@ class RunnerStandIn:
     def _track(self, conn: socket.socket, alive: bool) -> None:
         with self._lock:
             (self._connections.add if alive else self._connections.discard)(conn)
+
+
+@pytest.fixture
+def runner_standin() -> Iterator[RunnerStandIn]:
+    """A started stand-in on a free loopback port, stopped after the test."""
+    with RunnerStandIn() as standin:
+        yield standin
 
 
 class _Server(ThreadingHTTPServer):
