@@ -23,28 +23,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from hashlib import sha256
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from runner.build import build_component  # noqa: E402
 from runner.engine import Engine, Invocation  # noqa: E402
 from runner.host import HostServices  # noqa: E402
-
-SAMPLE = REPO / "examples" / "sample-extension"
-
-
-def sample_wasm(out_dir: Path) -> Path:
-    digest = sha256()
-    for path in sorted(SAMPLE.glob("*.py")) + sorted((REPO / "runner" / "wit").glob("*.wit")):
-        digest.update(path.read_bytes())
-    wasm = out_dir / f"sample-{digest.hexdigest()[:16]}.wasm"
-    if not wasm.is_file():
-        print(f"building {wasm.name} with componentize-py ...", flush=True)
-        build_component(SAMPLE, wasm)
-    return wasm
+from tests.support.components import SAMPLE_EXTENSION_DIR, build_cached_component  # noqa: E402
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -122,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("extgate.runner.guest").setLevel(logging.WARNING)
 
-    wasm = sample_wasm(REPO / "build" / "bench")
-    content_hash = "sha256:" + sha256(wasm.read_bytes()).hexdigest()
+    print("sample component from build/test-components/ (built if stale) ...", flush=True)
+    sample = build_cached_component(SAMPLE_EXTENSION_DIR, "sample")
+    wasm, content_hash = sample.wasm, sample.content_hash
     with tempfile.TemporaryDirectory(prefix="engine-bench-") as tmp:
         work = Path(tmp)
         print(f"sample component: {wasm.stat().st_size / 1e6:.1f} MB", flush=True)
