@@ -29,6 +29,7 @@ from functions.expiring_map import ExpiringMap
 
 CONTENT_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 CACHE_MAX_ENTRIES = 10_000
+LIMIT_NAMES = ("timeout_ms", "memory_mb", "fuel")
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,11 @@ class Install:
             raise ValueError("install field config must be a string map")
         limits = record.get("limits") or {}
         if not isinstance(limits, dict) or not all(
-            k in ("timeout_ms", "memory_mb", "fuel") and isinstance(v, int)
-            for k, v in limits.items()
+            k in LIMIT_NAMES and _positive_int(v) for k, v in limits.items()
         ):
-            raise ValueError("install field limits must map timeout_ms/memory_mb/fuel to ints")
+            raise ValueError(
+                "install field limits must map timeout_ms/memory_mb/fuel to positive ints"
+            )
         envelope = record.get("secret_envelope")
         if envelope is not None and not isinstance(envelope, dict):
             raise ValueError("install field secret_envelope must be an object")
@@ -79,6 +81,11 @@ class Install:
             limits=limits,
             secret_envelope=envelope,
         )
+
+
+def _positive_int(value: Any) -> bool:
+    """What the runner accepts as a limit: `true` is an int to Python, not to the runner."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _string_tuple(record: dict[str, Any], name: str) -> tuple[str, ...]:

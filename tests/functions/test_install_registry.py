@@ -38,11 +38,20 @@ def test_file_registry_reads_and_reloads_on_change(tmp_path) -> None:
         (install_record(providers="cap:storage.kv"), "providers"),
         (install_record(install_id=""), "install_id"),
         (install_record(limits={"cpu": 1}), "limits"),
+        (install_record(limits={"timeout_ms": True}), "limits"),
+        (install_record(limits={"memory_mb": 0}), "limits"),
+        (install_record(limits={"fuel": -1}), "limits"),
+        (install_record(limits={"timeout_ms": 1.5}), "limits"),
     ],
 )
 def test_invalid_records_are_rejected_with_the_field(record, field) -> None:
     with pytest.raises(ValueError, match=field):
         Install.from_record(record)
+
+
+def test_positive_int_limits_are_kept() -> None:
+    limits = {"timeout_ms": 1500, "memory_mb": 64, "fuel": 1}
+    assert Install.from_record(install_record(limits=limits)).limits == limits
 
 
 def test_malformed_file_is_registry_unavailable(tmp_path) -> None:
