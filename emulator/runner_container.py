@@ -101,29 +101,21 @@ class DockerRunnerSupervisor:
         self.wait_healthy()
 
     def wait_healthy(self) -> None:
-        started = time.monotonic()
-        deadline = started + self.settings.runner_wait_s
-        last = ""
-        while time.monotonic() < deadline:
+        def step(elapsed: float) -> str | None:
             container = self.find_container()
             status, health = _state(container)
-            elapsed = time.monotonic() - started
             if status == "running" and (health in ("healthy", None) or self._answers()):
-                console.end_progress() if last else None
                 console.say(
                     "emulator", f"runner container {container.name} is healthy ({elapsed:.1f}s)"
                 )
-                return
-            line = f"waiting for the runner container: {status}/{health or '-'} ({elapsed:.0f}s)"
-            if line != last:
-                console.progress("emulator", line)
-                last = line
-            time.sleep(0.5)
-        console.end_progress()
-        raise RunnerSupervisionError(
-            f"the runner container was not healthy after {self.settings.runner_wait_s:.0f}s; "
-            "see the [runner] log (scripts/dev-runner.sh logs)"
-        )
+                return None
+            return f"waiting for the runner container: {status}/{health or '-'} ({elapsed:.0f}s)"
+
+        if not console.wait_until_ready(step, self.settings.runner_wait_s):
+            raise RunnerSupervisionError(
+                f"the runner container was not healthy after {self.settings.runner_wait_s:.0f}s; "
+                "see the [runner] log (scripts/dev-runner.sh logs)"
+            )
 
     def _answers(self) -> bool:
         """The runner's own /healthz, which answers before Docker's next probe runs."""

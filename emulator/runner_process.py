@@ -53,24 +53,20 @@ class ProcessRunnerSupervisor:
         self.wait_healthy()
 
     def wait_healthy(self) -> None:
-        started = time.monotonic()
-        while time.monotonic() - started < self.settings.runner_wait_s:
+        def step(elapsed: float) -> str | None:
             if self._proc is not None and self._proc.poll() is not None:
                 raise RunnerSupervisionError(
                     f"the runner process exited ({self._proc.returncode}); see the [runner] lines"
                 )
             if _healthy(self.settings.runner_url):
-                console.say(
-                    "emulator", f"runner process is healthy ({time.monotonic() - started:.1f}s)"
-                )
-                return
-            console.progress(
-                "emulator", f"waiting for the runner process ({time.monotonic() - started:.0f}s)"
+                console.say("emulator", f"runner process is healthy ({elapsed:.1f}s)")
+                return None
+            return f"waiting for the runner process ({elapsed:.0f}s)"
+
+        if not console.wait_until_ready(step, self.settings.runner_wait_s):
+            raise RunnerSupervisionError(
+                "the runner process did not become healthy; see the [runner] lines"
             )
-            time.sleep(0.5)
-        raise RunnerSupervisionError(
-            "the runner process did not become healthy; see the [runner] lines"
-        )
 
     def start_background(self) -> None:
         write_recoveries(self.recoveries_file, 0)
