@@ -44,13 +44,12 @@ def error_response(err: RunnerError, request_id: str | None) -> Response:
 
 def inner_error_outcome(err: RunnerError, request_id: str | None) -> dict[str, Any]:
     """The contract's execute response for an error raised while executing."""
-    message = err.message.removeprefix(f"{err.code}:").strip() or err.code
-    body = json.dumps(error_body(err.code, message, request_id)).encode()
+    body = json.dumps(error_body(err.code, err.message, request_id)).encode()
     return {
         "status": err.status,
         "headers": {"content-type": "application/json"},
         "body_b64": base64.b64encode(body).decode("ascii"),
-        "error": f"{err.code}: {message}",
+        "error": f"{err.code}: {err.message}",
     }
 
 

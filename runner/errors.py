@@ -2,8 +2,9 @@
 
 Every class carries the HTTP (or inner, for ``/v1/execute``) status and a stable
 ``code``. Messages must be safe to return to a client: no paths on the host, no
-internal URLs, no secrets. ``runner/error_responses.py`` is the one place that
-turns them into responses.
+internal URLs, no secrets, and no code prefix: ``runner/error_responses.py``, the
+one place that turns them into responses, adds the code where the contract wants
+it (``"<code>: <message>"``).
 
     RunnerError (500 runner_error)
     ├── InvalidRequest          400 invalid_request        (HTTP level)

@@ -27,5 +27,5 @@ def resolve_capabilities(providers: Iterable[str]) -> frozenset[str]:
     requested = {name.strip().lower() for name in providers if name and name.strip()}
     unknown = sorted(requested - KNOWN_CAPABILITIES)
     if unknown:
-        raise UnknownCapabilities(f"unknown_capabilities: {', '.join(unknown)}")
+        raise UnknownCapabilities(", ".join(unknown))
     return frozenset(requested) | DEFAULT_CAPABILITIES

@@ -132,11 +132,11 @@ class ComponentCache(Generic[Prepared]):
         try:
             return Component.from_file(self._engine, wasm_path)
         except FileNotFoundError:
-            raise EngineInitFailed("engine_init_failed: component file is missing") from None
+            raise EngineInitFailed("component file is missing") from None
         except wasmtime.WasmtimeError as exc:
             first_line = str(exc).splitlines()[0] if str(exc) else "invalid component"
             log.warning("component compile failed for %s: %s", wasm_path.name, exc)
-            raise EngineInitFailed(f"engine_init_failed: {first_line[:300]}") from None
+            raise EngineInitFailed(first_line[:300]) from None
 
     def _store(self, component: Component, serialized: Path) -> None:
         """Write the serialized copy atomically; a failure only costs a recompile later."""

@@ -119,9 +119,7 @@ class Engine:
             )
         except TimeoutError as exc:
             request_host.log.emit("error", f"execute_timeout: {exc}", source="runner")
-            raise ExecuteTimeout(
-                f"execute_timeout: guest exceeded {invocation.timeout_ms} ms"
-            ) from None
+            raise ExecuteTimeout(f"guest exceeded {invocation.timeout_ms} ms") from None
 
     def abandoned_guests(self) -> int:
         """Guests answered as timed out but still blocked in a host call."""
@@ -137,11 +135,11 @@ class Engine:
         except wasmtime.WasmtimeError as exc:
             log.warning("component does not link against the runner world: %s", exc)
             raise EngineInitFailed(
-                "engine_init_failed: component does not match the alga:extension/runner world"
+                "component does not match the alga:extension/runner world"
             ) from None
         handler = component.get_export_index(HANDLER_EXPORT)
         if handler is None:
-            raise EngineInitFailed("engine_init_failed: component exports no handler")
+            raise EngineInitFailed("component exports no handler")
         return PreparedComponent(component, linker, handler)
 
     def _run(
@@ -159,7 +157,7 @@ class Engine:
                 instance = prepared.linker.instantiate(store, prepared.component)
                 handler = instance.get_func(store, prepared.handler)
                 if handler is None:
-                    raise ExecuteFailed("execute_failed: handler export is not a function")
+                    raise ExecuteFailed("handler export is not a function")
                 result = handler(store, _request_to_wit(invocation, host.context))
         except wasmtime.WasmtimeError as exc:
             error = translate_guest_failure(
@@ -206,7 +204,7 @@ def _request_to_wit(invocation: Invocation, context: ContextData) -> Any:
 def _response_from_wit(result: Any) -> GuestResponse:
     status = int(field(result, "status"))
     if not 100 <= status <= 599:
-        raise ExecuteFailed(f"execute_failed: guest answered invalid status {status}")
+        raise ExecuteFailed(f"guest answered invalid status {status}")
     body = field(result, "body")
     return GuestResponse(
         status=status,

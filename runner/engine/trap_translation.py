@@ -41,15 +41,13 @@ def translate_guest_failure(
 ) -> RunnerError:
     lowered = str(error).lower()
     if "matching implementation was not found" in lowered:
-        return EngineInitFailed(
-            "engine_init_failed: component imports interfaces this runner does not provide"
-        )
+        return EngineInitFailed("component imports interfaces this runner does not provide")
     if "wasm trap: interrupt" in lowered:
-        return ExecuteTimeout(f"execute_timeout: guest exceeded {timeout_ms} ms")
+        return ExecuteTimeout(f"guest exceeded {timeout_ms} ms")
     if "all fuel consumed" in lowered:
-        return FuelExhausted(f"fuel_exhausted: guest used its fuel budget of {fuel}")
+        return FuelExhausted(f"guest used its fuel budget of {fuel}")
     if any(m in lowered for m in _MEMORY_LIMIT_MARKERS) or output.reports_out_of_memory():
-        return MemoryLimitExceeded(f"memory_limit_exceeded: guest exceeded {memory_mb} MB")
+        return MemoryLimitExceeded(f"guest exceeded {memory_mb} MB")
     if "unimplemented import" in lowered:
-        return ExecuteFailed("execute_failed: guest called an import this runner does not provide")
-    return ExecuteFailed("execute_failed: guest trapped")
+        return ExecuteFailed("guest called an import this runner does not provide")
+    return ExecuteFailed("guest trapped")

@@ -38,7 +38,5 @@ def parse_secret_envelope(envelope: Mapping[str, object] | None) -> SecretValues
     if not isinstance(values, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in values.items()
     ):
-        raise SecretDecryptFailed(
-            'secret_decrypt_failed: secret envelope must be {"values": {key: string}}'
-        )
+        raise SecretDecryptFailed('secret envelope must be {"values": {key: string}}')
     return SecretValues(values)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from runner.app import create_app
+from runner.bundles import pack_bundle
 from runner.config import load_settings
-from tests.runner.conftest import runner_env
+from tests.runner.conftest import UI_RULES_DIR, publish, runner_env
 from tests.runner.execute_calls import execute_body, inner_json, routing
 
 pytestmark = pytest.mark.slow
@@ -44,6 +46,29 @@ def test_prepare_validates_input(client):
     assert client.post("/v1/prepare", json={}).get_json()["error"] == "invalid_request"
     resp = client.post("/v1/prepare", json={"content_hash": "sha256:nope"})
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_content_hash"
+
+
+def test_prepare_error_message_does_not_repeat_the_code(client, bundle_store, tmp_path):
+    """HTTP-level errors carry the code once, in ``error``; the inner error adds it once."""
+    src = tmp_path / "src"
+    src.mkdir()
+    manifest = json.loads((UI_RULES_DIR / "manifest.json").read_text())
+    (src / "manifest.json").write_text(json.dumps({**manifest, "name": "junk"}))
+    junk = tmp_path / "junk.wasm"
+    junk.write_bytes(b"\0asm junk")
+    packed = pack_bundle(src, junk, tmp_path / "junk.tar.zst")
+    publish(bundle_store, packed.path, packed.content_hash.split(":", 1)[1])
+
+    resp = client.post("/v1/prepare", json={"content_hash": packed.content_hash})
+    assert resp.status_code == 500
+    body = resp.get_json()
+    assert body["error"] == "engine_init_failed"
+    assert body["message"] and not body["message"].startswith("engine_init_failed")
+    out = client.post(
+        "/v1/execute", json=execute_body(packed.content_hash, "/hello"), headers=routing()
+    ).get_json()
+    assert out["error"] == f"engine_init_failed: {body['message']}"
+    assert inner_json(out)["message"] == body["message"]
 
 
 def test_restart_keeps_storage_and_compiled_component(bundle_store, sample_bundle, tmp_path):
