@@ -114,7 +114,7 @@ class ProcessRunnerSupervisor:
                 start_new_session=True,
             )  # fmt: skip
             self._proc = proc
-        self.pid_file.write_text(str(proc.pid))
+            self.pid_file.write_text(str(proc.pid))  # under the lock: close() unlinks it
         threading.Thread(target=self._pump, args=(proc,), name="runner-output", daemon=True).start()
         console.say(
             "emulator", f"runner process started (pid {proc.pid}) on {self.settings.runner_url}"
