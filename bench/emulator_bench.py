@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.latency import percentile  # noqa: E402
 from tests.support.loopback import env_without, free_port  # noqa: E402
 
 
@@ -114,11 +114,10 @@ def load(call, total: int, concurrency: int) -> dict[str, float]:
     for t in threads:
         t.join()
     wall = time.perf_counter() - began
-    latencies.sort()
     return {
         "rps": len(latencies) / wall,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
         "errors": errors,
     }
 

@@ -33,6 +33,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.latency import percentile  # noqa: E402
 from functions.backends.base import ExecuteRequest  # noqa: E402
 from functions.backends.runner_client import execute_headers, execute_payload  # noqa: E402
 from tests.support.loopback import env_without, free_port, wait_until  # noqa: E402
@@ -48,8 +49,7 @@ class Result:
     errors: int
 
     def p(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
     @property
     def throughput(self) -> float:

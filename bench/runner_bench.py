@@ -33,6 +33,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.latency import percentile  # noqa: E402
 from runner.bundles import object_path  # noqa: E402
 from tests.support.loopback import env_without, free_port, wait_until  # noqa: E402
 
@@ -114,11 +115,6 @@ def timed_call(session: requests.Session, base: str, body: dict) -> float:
     return elapsed
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -175,7 +171,7 @@ def main() -> None:
             rows.append(
                 (
                     f"sequential latency p50 / p90 / p99 ({args.requests} requests)",
-                    f"{pct(seq, 0.5):.1f} / {pct(seq, 0.9):.1f} / {pct(seq, 0.99):.1f} ms",
+                    " / ".join(f"{percentile(seq, q):.1f}" for q in (0.5, 0.9, 0.99)) + " ms",
                 )
             )
             rows.append(("sequential throughput", f"{1000 / statistics.mean(seq):.0f} req/s"))
@@ -201,7 +197,7 @@ def main() -> None:
             rows.append(
                 (
                     f"{args.concurrency} concurrent clients: p50 / p99",
-                    f"{pct(lat, 0.5):.1f} / {pct(lat, 0.99):.1f} ms",
+                    f"{percentile(lat, 0.5):.1f} / {percentile(lat, 0.99):.1f} ms",
                 )
             )
         finally:

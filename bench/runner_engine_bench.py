@@ -28,14 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.latency import percentile  # noqa: E402
 from runner.engine import Engine, Invocation  # noqa: E402
 from runner.host import HostServices  # noqa: E402
 from tests.support.components import SAMPLE_EXTENSION_DIR, build_cached_component  # noqa: E402
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def timed(fn: Callable[[], object]) -> float:
