@@ -10,7 +10,6 @@ import json
 
 from flask import Blueprint, Response, request
 
-from runner.bundles import parse_content_hash
 from runner.errors import InvalidRequest
 from runner.request_context import current_runtime
 
@@ -22,7 +21,6 @@ def prepare() -> Response:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("content_hash"), str):
         raise InvalidRequest('body must be {"content_hash": "sha256:<64 hex>"}')
-    parse_content_hash(payload["content_hash"])
     bundle = current_runtime().prepare(payload["content_hash"])
     body = {
         "content_hash": bundle.content_hash,
