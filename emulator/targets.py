@@ -16,14 +16,7 @@ from typing import Any
 import flask
 
 from emulator.errors import TargetUnavailableError
-
-TARGET_NAMES = ("execute", "ui_proxy", "health", "execute_event")
-_MISSING_HINT = {
-    "execute_event": (
-        "the CloudEvents entry point (functions.main.execute_event) is not in this build "
-        "yet; POST /events starts working once it lands"
-    ),
-}
+from functions.config import FUNCTION_TARGETS as TARGET_NAMES
 
 Target = Callable[[flask.Request], Any]
 
@@ -37,9 +30,7 @@ class Targets:
     def call(self, name: str) -> flask.Response:
         target = self.found.get(name)
         if target is None:
-            raise TargetUnavailableError(
-                _MISSING_HINT.get(name, f"functions.main has no target {name!r}")
-            )
+            raise TargetUnavailableError(f"functions.main has no target {name!r}")
         return flask.make_response(target(flask.request))
 
     def available(self, name: str) -> bool:
