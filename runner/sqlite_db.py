@@ -3,9 +3,9 @@
 Both the guest key-value storage and the idempotency table live in SQLite files in
 the runner data dir. sqlite3 connections are not shared across threads, so each
 thread gets its own autocommit connection; WAL lets readers go on while one writer
-holds the lock, and ``busy_timeout`` makes a writer wait for the lock instead of
-failing. Writes that read-then-modify run inside ``BEGIN IMMEDIATE`` so two
-processes cannot interleave them.
+holds the lock, and the connection's ``timeout`` (SQLite's ``busy_timeout``) makes
+a writer wait for the lock instead of failing. Writes that read-then-modify run
+inside ``BEGIN IMMEDIATE`` so two processes cannot interleave them.
 
 Several worker processes open the same fresh file at boot. Switching to WAL needs an
 exclusive lock and SQLite does not always call the busy handler for it, so the
@@ -57,7 +57,6 @@ class ThreadLocalSqlite:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from runner.sqlite_db import ThreadLocalSqlite
+from runner.sqlite_db import BUSY_TIMEOUT_S, ThreadLocalSqlite
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT);"
 PROCESSES = 12
@@ -58,3 +58,9 @@ def test_many_processes_initialise_one_fresh_file(tmp_path):
 def test_a_real_error_is_not_retried(tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="syntax error"):
         ThreadLocalSqlite(tmp_path / "x.db", "CREATE TABLE (;")
+
+
+def test_connections_wait_for_the_lock(tmp_path):
+    db = ThreadLocalSqlite(tmp_path / "x.db", SCHEMA)
+    busy_ms = db.connection().execute("PRAGMA busy_timeout").fetchone()[0]
+    assert busy_ms == int(BUSY_TIMEOUT_S * 1000) == 10_000
