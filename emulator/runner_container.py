@@ -25,9 +25,8 @@ from emulator import console
 from emulator.compose import run_dev_runner
 from emulator.config import EmulatorSettings
 from emulator.errors import DockerUnavailableError, RunnerSupervisionError
+from functions.backends.docker import COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL
 
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
 _BACK_UP_STATES = ("exited", "dead", "created")
 
 
@@ -81,8 +80,8 @@ class DockerRunnerSupervisor:
         import docker.errors
 
         labels = [
-            f"{PROJECT_LABEL}={self.settings.compose_project}",
-            f"{SERVICE_LABEL}={self.settings.runner_service}",
+            f"{COMPOSE_PROJECT_LABEL}={self.settings.compose_project}",
+            f"{COMPOSE_SERVICE_LABEL}={self.settings.runner_service}",
         ]
         try:
             # ignore_removed: Compose may remove a container between listing and inspecting.
