@@ -27,6 +27,11 @@ class ErrorPayload:
     def json_bytes(self) -> bytes:
         return json.dumps(self.body).encode()
 
+    def to_response(self, head_only: bool = False) -> Response:
+        """The JSON error response (headers only for a HEAD request)."""
+        body = b"" if head_only else self.json_bytes()
+        return Response(body, status=self.status, headers=self.headers)
+
 
 def error_payload(exc: BaseException, request_id: str) -> ErrorPayload:
     """Map any exception to status, headers and JSON body. Reused by events.py."""
@@ -36,12 +41,3 @@ def error_payload(exc: BaseException, request_id: str) -> ErrorPayload:
     body = {"error": exc.code, "message": exc.message, "requestId": request_id}
     headers = {"content-type": "application/json", "x-request-id": request_id} | exc.headers()
     return ErrorPayload(exc.status, exc.code, headers, body, exc.detail)
-
-
-def error_response(exc: BaseException, request_id: str, head_only: bool = False) -> Response:
-    payload = error_payload(exc, request_id)
-    return Response(
-        b"" if head_only else payload.json_bytes(),
-        status=payload.status,
-        headers=payload.headers,
-    )

@@ -130,7 +130,7 @@ def _failure_response(exc: BaseException, record: RequestRecord) -> flask.Respon
     failure = classify(exc, record.request_id)
     payload = failure.payload
     record.error, record.detail = payload.code, payload.log_detail
-    return flask.Response(payload.json_bytes(), status=payload.status, headers=payload.headers)
+    return payload.to_response()
 
 
 def _prefers_reply(request: flask.Request) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import flask
 
-from functions.error_responses import error_payload, error_response
+from functions.error_responses import error_payload
 from functions.execute_core import resolve_request_id
 from functions.gateway import Gateway, get_gateway
 from functions.request_log import RequestRecord
@@ -36,7 +36,7 @@ def serve(target: str, request: flask.Request, handler: Handler) -> flask.Respon
     except Exception as exc:  # noqa: BLE001 - every failure must become a JSON response
         payload = error_payload(exc, request_id)
         record.error, record.detail = payload.code, payload.log_detail
-        response = error_response(exc, request_id, head_only=request.method == "HEAD")
+        response = payload.to_response(head_only=request.method == "HEAD")
     response.headers.setdefault("x-request-id", request_id)
     record.status = response.status_code
     gateway.log.emit(record)
