@@ -103,7 +103,9 @@ class DockerRunnerSupervisor:
         def step(elapsed: float) -> str | None:
             container = self.find_container()
             status, health = _state(container)
-            if status == "running" and (health in ("healthy", None) or self._answers()):
+            if status == "running" and (
+                health in ("healthy", None) or runner_healthy(self.settings.runner_url)
+            ):
                 console.say(
                     "emulator", f"runner container {container.name} is healthy ({elapsed:.1f}s)"
                 )
@@ -115,13 +117,6 @@ class DockerRunnerSupervisor:
                 f"the runner container was not healthy after {self.settings.runner_wait_s:.0f}s; "
                 "see the [runner] log (scripts/dev-runner.sh logs)"
             )
-
-    def _answers(self) -> bool:
-        """The runner's own /healthz, which answers before Docker's next probe runs."""
-        try:
-            return requests.get(f"{self.settings.runner_url}/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
 
     def start_background(self) -> None:
         write_recoveries(self.recoveries_file, 0)
@@ -225,6 +220,14 @@ class DockerRunnerSupervisor:
         else:
             return
         self._count_recovery()
+
+
+def runner_healthy(base_url: str) -> bool:
+    """The runner's own /healthz answers 200 (before Docker's next probe has run)."""
+    try:
+        return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def is_probe_noise(line: bytes) -> bool:

@@ -22,12 +22,10 @@ import threading
 import time
 from typing import Any
 
-import requests
-
 from emulator import console
 from emulator.config import EmulatorSettings
 from emulator.errors import RunnerSupervisionError
-from emulator.runner_container import read_recoveries, write_recoveries
+from emulator.runner_container import read_recoveries, runner_healthy, write_recoveries
 
 
 class ProcessRunnerSupervisor:
@@ -46,7 +44,7 @@ class ProcessRunnerSupervisor:
         return self.settings.state_dir / f"runner-process-{self.settings.compose_project}.pid"
 
     def ensure_running(self) -> None:
-        if _healthy(self.settings.runner_url):
+        if runner_healthy(self.settings.runner_url):
             console.say("emulator", f"a runner already answers on {self.settings.runner_url}")
             return
         self._spawn()
@@ -58,7 +56,7 @@ class ProcessRunnerSupervisor:
                 raise RunnerSupervisionError(
                     f"the runner process exited ({self._proc.returncode}); see the [runner] lines"
                 )
-            if _healthy(self.settings.runner_url):
+            if runner_healthy(self.settings.runner_url):
                 console.say("emulator", f"runner process is healthy ({elapsed:.1f}s)")
                 return None
             return f"waiting for the runner process ({elapsed:.0f}s)"
@@ -178,13 +176,6 @@ def _signal_group(pgid: int, signum: int) -> None:
         pass  # the group is already gone
 
 
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 def _read_pid(path) -> int | None:
     try:
         return int(path.read_text().strip())
@@ -209,7 +200,7 @@ class ExternalRunner:
         self.settings = settings
 
     def ensure_running(self) -> None:
-        if not _healthy(self.settings.runner_url):
+        if not runner_healthy(self.settings.runner_url):
             console.say(
                 "emulator", f"warning: no healthy runner answers on {self.settings.runner_url} yet"
             )
