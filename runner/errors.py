@@ -12,6 +12,7 @@ it (``"<code>: <message>"``).
     ├── MissingRoutingHeaders   400 missing_routing_headers
     ├── UnknownCapabilities     400 unknown_capabilities
     ├── InvalidContentHash      400 invalid_content_hash
+    ├── IdempotencyKeyReused    409 idempotency_key_reused
     ├── InvalidAssetPath        400 invalid_path
     ├── AssetNotFound           404 not_found
     ├── AssetTooLarge           413 asset_too_large
@@ -57,6 +58,10 @@ class UnknownCapabilities(RunnerError):
 
 class InvalidContentHash(RunnerError):
     status, code = 400, "invalid_content_hash"
+
+
+class IdempotencyKeyReused(RunnerError):
+    status, code = 409, "idempotency_key_reused"
 
 
 class InvalidAssetPath(RunnerError):

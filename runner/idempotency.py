@@ -25,14 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runner.errors import RunnerError
+from runner.errors import IdempotencyKeyReused
 from runner.idempotency_store import IdempotencyStore, Scope
 
 __all__ = ["IdempotencyCache", "IdempotencyKeyReused", "Scope"]
-
-
-class IdempotencyKeyReused(RunnerError):
-    status, code = 409, "idempotency_key_reused"
 
 
 class IdempotencyCache:
