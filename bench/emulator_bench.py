@@ -34,6 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.latency import percentile  # noqa: E402
+from functions.backends.base import ExecuteRequest  # noqa: E402
+from functions.backends.runner_client import execute_headers, execute_payload  # noqa: E402
+from functions.install_registry import Install  # noqa: E402
 from tests.support.loopback import env_without, free_port  # noqa: E402
 
 
@@ -122,19 +125,21 @@ def load(call, total: int, concurrency: int) -> dict[str, float]:
     }
 
 
-def direct_execute_call(runner_url: str, install: dict):
-    body = {
-        "context": {
-            "request_id": None, "tenant_id": install["tenant_id"],
-            "extension_id": install["extension_id"], "install_id": install["install_id"],
-            "content_hash": install["content_hash"], "version_id": install["version_id"],
-            "config": install.get("config") or {},
-        },
-        "http": {"method": "GET", "path": "/hello", "query": {}, "headers": {}, "body_b64": None},
-        "limits": {"timeout_ms": None, "memory_mb": None, "fuel": None},
-        "providers": install.get("providers") or [],
-    }  # fmt: skip
-    headers = {"x-alga-tenant": install["tenant_id"], "x-alga-extension": install["extension_id"]}
+def direct_execute_call(runner_url: str, record: dict):
+    """`GET /hello` sent to the runner as the gateway sends it for this install record
+    (the request fields as `functions.execute_core.run_execute` fills them)."""
+    install = Install.from_record(record)
+    routing = {"x-request-id": "bench", "x-alga-tenant": install.tenant_id,
+               "x-alga-extension": install.extension_id}  # fmt: skip
+    request = ExecuteRequest(
+        request_id="bench", tenant_id=install.tenant_id, extension_id=install.extension_id,
+        content_hash=install.content_hash, method="GET", path="/hello",
+        install_id=install.install_id, version_id=install.version_id, config=install.config,
+        headers=routing, timeout_ms=install.limits.get("timeout_ms"),
+        memory_mb=install.limits.get("memory_mb"), fuel=install.limits.get("fuel"),
+        providers=install.providers, secret_envelope=install.secret_envelope,
+    )  # fmt: skip
+    body, headers = execute_payload(request), execute_headers(request)
 
     def call(session: requests.Session) -> bool:
         resp = session.post(f"{runner_url}/v1/execute", json=body, headers=headers, timeout=30)

@@ -34,6 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.latency import percentile  # noqa: E402
+from functions.backends.base import ExecuteRequest  # noqa: E402
+from functions.backends.runner_client import execute_headers, execute_payload  # noqa: E402
 from runner.bundles import object_path  # noqa: E402
 from tests.support.loopback import env_without, free_port, wait_until  # noqa: E402
 
@@ -42,21 +44,22 @@ from tests.support.loopback import env_without, free_port, wait_until  # noqa: E
 RUNNER_ENV_PREFIXES = ("RUNNER_", "EXT_", "BUNDLE_", "IDEMPOTENCY_")
 
 
-def body_for(content_hash: str, path: str) -> dict:
-    return {
-        "context": {
-            "tenant_id": "bench",
-            "extension_id": "sample",
-            "content_hash": content_hash,
-            "config": {"greeting": "hi"},
-        },
-        "http": {"method": "GET", "path": path, "query": {}, "headers": {}, "body_b64": None},
-        "limits": {"timeout_ms": 10_000, "memory_mb": 256, "fuel": None},
-        "providers": ["cap:storage.kv"],
-    }
-
-
-HEADERS = {"x-alga-tenant": "bench", "x-alga-extension": "sample"}
+def execute_request(content_hash: str, path: str) -> ExecuteRequest:
+    """A GET of the sample, as the gateway would resolve it from an install record."""
+    return ExecuteRequest(
+        request_id="bench",
+        tenant_id="bench",
+        extension_id="sample",
+        content_hash=content_hash,
+        method="GET",
+        path=path,
+        install_id="inst_bench",
+        version_id="1.0.0",
+        config={"greeting": "hi"},
+        timeout_ms=10_000,
+        memory_mb=256,
+        providers=("cap:storage.kv",),
+    )
 
 
 class Runner:
@@ -106,9 +109,10 @@ class Runner:
         self.proc.wait(timeout=60)
 
 
-def timed_call(session: requests.Session, base: str, body: dict) -> float:
+def timed_call(session: requests.Session, base: str, request: ExecuteRequest) -> float:
+    body, headers = execute_payload(request), execute_headers(request)
     started = time.perf_counter()
-    resp = session.post(f"{base}/v1/execute", json=body, headers=HEADERS, timeout=120)
+    resp = session.post(f"{base}/v1/execute", json=body, headers=headers, timeout=120)
     elapsed = (time.perf_counter() - started) * 1000
     if resp.status_code != 200 or resp.json()["status"] != 200:
         raise SystemExit(f"unexpected answer: {resp.status_code} {resp.text[:200]}")
@@ -149,25 +153,25 @@ def main() -> None:
         target = work / "store" / object_path(digest)
         target.parent.mkdir(parents=True)
         target.write_bytes(data)
-        body = body_for(f"sha256:{digest}", args.path)
+        request = execute_request(f"sha256:{digest}", args.path)
         rows: list[tuple[str, str]] = []
 
         runner = Runner(work / "store", work / "data", args.workers, args.threads)
         with requests.Session() as session:
-            cold = timed_call(session, runner.base, body)
+            cold = timed_call(session, runner.base, request)
         runner.stop()
         rows.append(("first request, cold runner (fetch + extract + compile)", f"{cold:.0f} ms"))
 
         runner = Runner(work / "store", work / "data", args.workers, args.threads)
         try:
             with requests.Session() as session:
-                warm = timed_call(session, runner.base, body)
+                warm = timed_call(session, runner.base, request)
                 rows.append(
                     ("first request after restart (on-disk compiled cache)", f"{warm:.0f} ms")
                 )
                 for _ in range(10):
-                    timed_call(session, runner.base, body)
-                seq = [timed_call(session, runner.base, body) for _ in range(args.requests)]
+                    timed_call(session, runner.base, request)
+                seq = [timed_call(session, runner.base, request) for _ in range(args.requests)]
             rows.append(
                 (
                     f"sequential latency p50 / p90 / p99 ({args.requests} requests)",
@@ -180,7 +184,7 @@ def main() -> None:
             per_client = max(1, args.requests // args.concurrency)
 
             def client(i: int) -> list[float]:
-                return [timed_call(sessions[i], runner.base, body) for _ in range(per_client)]
+                return [timed_call(sessions[i], runner.base, request) for _ in range(per_client)]
 
             started = time.perf_counter()
             with ThreadPoolExecutor(args.concurrency) as pool:
