@@ -38,7 +38,6 @@ from tests.knative.serving_harness import (  # noqa: E402 - needs the repo root 
 from tests.support.loopback import free_port  # noqa: E402
 
 TARGETS = ("execute", "ui_proxy", "health", "execute_event")
-READY_PATH = {"health": "/livez"}
 
 
 def bench_env(target: str, registry: str) -> dict[str, str]:
@@ -57,7 +56,7 @@ def measure(start, target: str, runs: int) -> dict[str, list[float]]:
         t0 = time.perf_counter()
         server = start(target)
         try:
-            server.wait_ready(READY_PATH.get(target, "/livez"), timeout_s=120)
+            server.wait_ready("/livez", timeout_s=120)
             ready.append(time.perf_counter() - t0)
             t1 = time.perf_counter()
             server.sigterm()
