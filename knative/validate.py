@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import json
 import re
 import sys
@@ -314,16 +313,29 @@ def check_runner_concurrency(doc: dict[str, Any], ctx: Context) -> list[str]:
         if _our_modules(container.get("image", "")) != IMAGE_CONFIG_MODULES["extgate/runner"]:
             continue
         env = _container_env(container, ctx)
-        workers, threads = env.get("RUNNER_WORKERS"), env.get("RUNNER_THREADS")
-        if not (workers and threads and concurrency):
-            continue
-        if not (str(workers).isdigit() and str(threads).isdigit()):
+        try:
+            problems.extend(_concurrency_problems(env, "RUNNER", concurrency))
+        except ValueError:
             problems.append("RUNNER_WORKERS and RUNNER_THREADS must be integers")
-        elif int(workers) * int(threads) != concurrency:
-            problems.append(
-                f"containerConcurrency {concurrency} != RUNNER_WORKERS x RUNNER_THREADS"
-            )
     return problems
+
+
+def _concurrency_problems(env: dict[str, Any], prefix: str, concurrency: Any) -> list[str]:
+    """containerConcurrency against ``{prefix}_WORKERS`` x ``{prefix}_THREADS`` (gunicorn).
+
+    Nothing to check unless all three are set. Raises ``ValueError`` naming the setting
+    when workers or threads is not a non-negative integer literal.
+    """
+    names = (f"{prefix}_WORKERS", f"{prefix}_THREADS")
+    workers, threads = (env.get(name) for name in names)
+    if not (workers and threads and concurrency):
+        return []
+    for name, value in zip(names, (workers, threads), strict=True):
+        if not str(value).isdigit():
+            raise ValueError(f"{name}={value!r}")
+    if int(workers) * int(threads) != concurrency:
+        return [f"containerConcurrency {concurrency} != {names[0]} x {names[1]}"]
+    return []
 
 
 def _timing_problems(env: dict[str, str], timeout: int, spec: dict[str, Any]) -> list[str]:
@@ -334,12 +346,7 @@ def _timing_problems(env: dict[str, str], timeout: int, spec: dict[str, Any]) ->
         problems.append(f"timeoutSeconds {timeout} must exceed EXT_GATEWAY_TIMEOUT_MS")
     if timeout < graceful:
         problems.append(f"timeoutSeconds {timeout} < GUNICORN_GRACEFUL_TIMEOUT_S {graceful}")
-    workers, threads = env.get("GUNICORN_WORKERS"), env.get("GUNICORN_THREADS")
-    concurrency = spec.get("containerConcurrency")
-    if workers and threads and concurrency and int(workers) * int(threads) != concurrency:
-        problems.append(
-            f"containerConcurrency {concurrency} != GUNICORN_WORKERS x GUNICORN_THREADS"
-        )
+    problems.extend(_concurrency_problems(env, "GUNICORN", spec.get("containerConcurrency")))
     return problems
 
 
@@ -384,7 +391,7 @@ RULES: dict[str, Rule] = {
 def validate(documents: Iterable[tuple[str, dict[str, Any]]]) -> list[Violation]:
     """Run every rule on every document; ``documents`` are (source, object) pairs."""
     docs = list(documents)
-    ctx = Context([copy.deepcopy(doc) for _src, doc in docs])
+    ctx = Context([doc for _src, doc in docs])  # rules only read documents, never change them
     return [
         Violation(source, rule, message)
         for source, doc in docs
