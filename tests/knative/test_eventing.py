@@ -57,10 +57,6 @@ def request(id: str, data=None) -> CloudEvent:
                        "datacontenttype": "application/json"}, data or GOOD)  # fmt: skip
 
 
-def results_for(broker, id):
-    return [e for e in broker.received if e["type"] == RESULT_TYPE and e["causeid"] == id]
-
-
 def test_execute_succeeds_and_the_reply_is_routed_back(execute_event, runner_standin, results):
     with make_broker(execute_event, results) as broker:
         broker.publish(request("ok-1"))
