@@ -54,14 +54,13 @@ sample: $(SAMPLE_BUNDLE) ## build the sample extension bundle (skips when unchan
 
 # ---- Images --------------------------------------------------------------------------
 # Both images install only from build/wheelhouse. BASE_IMAGE, when unset, is
-# python:3.11-slim-bookworm if present locally, else our debootstrap-built base.
-# Every step skips in well under a second when its inputs are unchanged (docs/images.md).
+# scripts/base-image.sh's choice: python:3.11-slim-bookworm if present locally, else our
+# debootstrap-built base. Every step skips in well under a second when its inputs are
+# unchanged (docs/images.md).
 .PHONY: base-image wheelhouse image-runner image-functions images
-OFFICIAL_BASE_IMAGE := python:3.11-slim-bookworm
 LOCAL_BASE_IMAGE := extgate/python-base:3.11-bookworm
 # Lazy and memoized: docker is asked at most once per make run.
-BASE_IMAGE ?= $(eval BASE_IMAGE := $(shell docker image inspect $(OFFICIAL_BASE_IMAGE) \
-	>/dev/null 2>&1 && echo $(OFFICIAL_BASE_IMAGE) || echo $(LOCAL_BASE_IMAGE)))$(BASE_IMAGE)
+BASE_IMAGE ?= $(eval BASE_IMAGE := $(shell scripts/base-image.sh))$(BASE_IMAGE)
 # Exported: Compose (docker-compose.runner-dev.yml) builds with the same base.
 export BASE_IMAGE
 

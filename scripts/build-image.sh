@@ -30,7 +30,6 @@ esac
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
-OFFICIAL_BASE=python:3.11-slim-bookworm
 LOCAL_BASE=extgate/python-base:3.11-bookworm
 IMAGE="${IMAGE:-extgate/$NAME:dev}"
 DOCKERFILE="$NAME/Dockerfile"
@@ -41,13 +40,7 @@ START=$SECONDS
 step() { printf '==> [image %s %3ss] %s\n' "$NAME" "$((SECONDS - START))" "$*"; }
 die() { printf 'image %s: error: %s\n' "$NAME" "$*" >&2; exit 1; }
 
-if [[ -z "${BASE_IMAGE:-}" ]]; then
-  if docker image inspect "$OFFICIAL_BASE" >/dev/null 2>&1; then
-    BASE_IMAGE="$OFFICIAL_BASE"
-  else
-    BASE_IMAGE="$LOCAL_BASE"
-  fi
-fi
+BASE_IMAGE="$(scripts/base-image.sh)"
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   step "pulling $BASE_IMAGE"
   docker pull -q "$BASE_IMAGE" >/dev/null \

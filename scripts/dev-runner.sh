@@ -8,9 +8,8 @@ COMPOSE_FILE="$ROOT/docker-compose.runner-dev.yml"
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-extgate-dev}"
 export RUNNER_DOCKER_PORT="${RUNNER_DOCKER_PORT:-8085}"
 export EXTGATE_STATE_DIR="${EXTGATE_STATE_DIR:-$ROOT/.extgate}"
-if [[ -z "${BASE_IMAGE:-}" ]] && docker image inspect extgate/python-base:3.11-bookworm >/dev/null 2>&1; then
-  export BASE_IMAGE=extgate/python-base:3.11-bookworm  # the local base where nothing can be pulled
-fi
+BASE_IMAGE="$("$ROOT/scripts/base-image.sh")"  # the same choice as make's
+export BASE_IMAGE
 
 usage() {
   cat <<'USAGE'
