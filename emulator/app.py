@@ -15,7 +15,7 @@ import flask
 
 from emulator.app_proxy import AppProxy
 from emulator.error_responses import register_error_handlers
-from emulator.history import RequestHistory, RequestHistoryMiddleware
+from emulator.history import RequestHistoryMiddleware
 from emulator.routes import Route
 from emulator.status import EmulatorContext, extensions, status
 from emulator.targets import Targets
@@ -63,6 +63,3 @@ def _target_view(targets: Targets, route: Route):
 def _no_store(response: flask.Response) -> flask.Response:
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-__all__ = ["create_app", "EmulatorContext", "RequestHistory"]

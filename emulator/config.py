@@ -40,10 +40,6 @@ class EmulatorSettings:
     history_size: int = 200
 
     @property
-    def compose_file(self) -> Path:
-        return self.project_root / COMPOSE_FILE_NAME
-
-    @property
     def dev_runner_script(self) -> Path:
         return self.project_root / "scripts" / "dev-runner.sh"
 

@@ -5,7 +5,6 @@
     ├── RunnerSupervisionError    the runner could not be provided (start-up)
     │   └── DockerUnavailableError   no Docker engine answers
     └── EmulatorRequestError      a request the emulator itself answers with an error
-        ├── RouteNotFoundError        404 not_found
         ├── TargetUnavailableError    501 target_not_available
         ├── AppUpstreamUnreachable    502 app_upstream_unreachable
         └── AppUpstreamTimeout        504 app_upstream_timeout
@@ -47,11 +46,6 @@ class EmulatorRequestError(EmulatorError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class RouteNotFoundError(EmulatorRequestError):
-    status = 404
-    code = "not_found"
 
 
 class TargetUnavailableError(EmulatorRequestError):

@@ -33,9 +33,6 @@ class Targets:
             raise TargetUnavailableError(f"functions.main has no target {name!r}")
         return flask.make_response(target(flask.request))
 
-    def available(self, name: str) -> bool:
-        return self.found.get(name) is not None
-
 
 def load_targets() -> Targets:
     import functions.main as main  # loads gateway settings once (may exit 2 on bad config)
