@@ -27,7 +27,7 @@ from cloudevents.exceptions import GenericException
 from cloudevents.http import CloudEvent, from_http
 
 from functions.error_responses import ErrorPayload
-from functions.errors import MethodNotAllowed, PayloadTooLarge
+from functions.errors import MethodNotAllowed
 from functions.event_errors import (
     Disposition,
     EventInProgress,
@@ -45,6 +45,7 @@ from functions.event_types import (
 )
 from functions.execute_core import ExecuteCall, ExecuteOutcome, run_execute
 from functions.gateway import Gateway
+from functions.request_body import read_body_limited
 from functions.request_log import RequestRecord
 
 LIVENESS_PATH = "/livez"
@@ -84,11 +85,7 @@ def _parse(request: flask.Request, max_body_bytes: int) -> CloudEvent:
     if request.method != "POST":
         raise MethodNotAllowed(("POST",))
     limit = max_body_bytes * 4 // 3 + ENVELOPE_OVERHEAD_BYTES
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"event exceeds {limit} bytes")
-    body = request.stream.read(limit + 1)  # bounded even for a chunked body
-    if len(body) > limit:
-        raise PayloadTooLarge(f"event exceeds {limit} bytes")
+    body = read_body_limited(request, limit, what="event")
     try:
         event = from_http(dict(request.headers), body)
     except GenericException:

@@ -11,13 +11,13 @@ import re
 
 import flask
 
-from functions.errors import PayloadTooLarge, RouteNotFound
+from functions.errors import RouteNotFound
 from functions.execute_core import ExecuteCall, run_execute
 from functions.gateway import Gateway
+from functions.request_body import read_body_limited
 from functions.request_log import RequestRecord
 
 EXECUTE_ROUTE = re.compile(r"(?:^|/)api/ext/([^/]+)(/.*)?$")
-READ_CHUNK_BYTES = 64 * 1024
 
 
 def handle_execute(
@@ -50,18 +50,3 @@ def handle_execute(
     return flask.Response(
         b"" if head_only else outcome.body, status=outcome.status, headers=outcome.headers
     )
-
-
-def read_body_limited(request: flask.Request, limit: int) -> bytes | None:
-    """The body, or `PayloadTooLarge` before more than `limit + 1` bytes are read."""
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := request.stream.read(min(READ_CHUNK_BYTES, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    return b"".join(chunks) or None

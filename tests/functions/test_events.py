@@ -199,3 +199,20 @@ def test_oversized_chunked_event_is_refused(make_client):
                            input_stream=io.BytesIO(body),
                            environ_overrides={"wsgi.input_terminated": True})  # fmt: skip
     assert_json_error(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_event_message_names_the_event_limit(make_client, chunked):
+    import io
+
+    client = make_client("execute_event", EXT_GATEWAY_MAX_BODY_BYTES="1000")
+    headers, body = to_binary(request_event({**GOOD, "body": "x" * 200_000}, id="msg"))
+    if chunked:
+        response = client.post("/", headers=dict(headers) | {"Transfer-Encoding": "chunked"},
+                               input_stream=io.BytesIO(body),
+                               environ_overrides={"wsgi.input_terminated": True})  # fmt: skip
+    else:  # a declared Content-Length is refused before reading
+        response = client.post("/", headers=dict(headers), data=body)
+        assert response.request.content_length == len(body)
+    limit = 1000 * 4 // 3 + 64 * 1024  # the body may arrive base64-encoded, plus attributes
+    assert response.get_json()["message"] == f"event exceeds {limit} bytes"
