@@ -5,12 +5,15 @@ rename after download, hash verification, safe extraction and manifest checks
 all succeeded — so a half-extracted or unverified bundle is never visible.
 Concurrency: one in-process lock per hash (threads) plus an ``flock`` on a lock
 file (gunicorn workers sharing the data dir); losers of a race reuse the winner's
-directory.
+directory. Every hash ever asked for (even an unknown one) leaves a lock file; the
+start-up sweep unlinks old ones that nobody holds, so a holder re-checks after
+``flock`` that its file is still the one at the path and re-opens it if not.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import tempfile
 import threading
@@ -77,12 +80,20 @@ class BundleCache:
             return ready
 
     def _sweep_stale_work(self, max_age_s: float = 3600.0) -> None:
-        """Remove work dirs left by a crashed process (live ones are minutes old at most)."""
+        """Remove what earlier processes left in ``tmp/`` more than ``max_age_s`` ago.
+
+        Work dirs of a crashed process (live ones are minutes old at most), and lock
+        files that no process holds (other workers may be running and holding some).
+        """
         cutoff = time.time() - max_age_s
         for path in (self.cache_dir / "tmp").iterdir():
             try:
-                if path.is_dir() and path.stat().st_mtime < cutoff:
+                if path.stat().st_mtime >= cutoff:
+                    continue
+                if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
+                elif path.suffix == ".lock":
+                    _unlink_unheld_lock(path)
             except OSError:
                 continue
 
@@ -127,12 +138,35 @@ class BundleCache:
     @contextmanager
     def _file_lock(self, hex_digest: str) -> Iterator[None]:
         path = self.cache_dir / "tmp" / f"{hex_digest}.lock"
-        with path.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        while True:
+            with path.open("a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    if _is_file_at(fh.fileno(), path):
+                        yield
+                        return
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+            # A sweep unlinked the file between our open and flock: lock the new one.
+
+
+def _is_file_at(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _unlink_unheld_lock(path: Path) -> None:
+    """Unlink ``path`` if no process holds its ``flock`` (checked without waiting)."""
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        # Holding the lock on the file at the path: nobody else may unlink it now.
+        if _is_file_at(fh.fileno(), path):
+            path.unlink()
 
 
 __all__ = ["BundleCache", "BundleError", "ExtractedBundle"]

@@ -1,5 +1,6 @@
 """The extraction cache: verified, atomic, once per hash, nothing served after a failure."""
 
+import fcntl
 import os
 import threading
 import time
@@ -133,3 +134,55 @@ def test_stale_work_dirs_from_a_crash_are_swept(tmp_path):
     os.utime(stale, (old, old))
     BundleCache(tmp_path / "cache", CountingStore(tmp_path / "store"))
     assert not stale.exists() and fresh.exists()
+
+
+def age(path: Path, seconds: float = 7200) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def test_old_lock_files_nobody_holds_are_swept(tmp_path):
+    cache = BundleCache(tmp_path / "cache", CountingStore(tmp_path / "store"))
+    unknown = "0" * 64
+    with pytest.raises(BundleNotFound):
+        cache.get(f"sha256:{unknown}")
+    tmp = tmp_path / "cache" / "tmp"
+    stale, fresh, held = tmp / f"{unknown}.lock", tmp / f"{'1' * 64}.lock", tmp / f"{'2' * 64}.lock"
+    assert stale.is_file()  # every requested hash leaves one, even an unknown one
+    fresh.touch()
+    held.touch()
+    age(stale)
+    age(held)
+    with held.open("a") as holder:  # another worker is fetching this hash right now
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        BundleCache(tmp_path / "cache", CountingStore(tmp_path / "store"))
+    assert not stale.exists() and fresh.exists() and held.exists()
+
+
+def test_a_lock_file_unlinked_while_waiting_is_reopened(tmp_path):
+    """A waiter that wins the flock on a file the sweep just unlinked must lock the file
+    now at the path instead; otherwise a third process could lock that one meanwhile."""
+    cache = BundleCache(tmp_path / "cache", CountingStore(tmp_path / "store"))
+    digest = "3" * 64
+    path = tmp_path / "cache" / "tmp" / f"{digest}.lock"
+    excluded: list[bool] = []
+
+    def wait_for_lock() -> None:
+        with cache._file_lock(digest), path.open("a") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                excluded.append(True)
+            else:
+                excluded.append(False)
+
+    with path.open("a") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        waiter = threading.Thread(target=wait_for_lock)
+        waiter.start()
+        time.sleep(0.3)  # the waiter has opened the file and blocks in flock
+        path.unlink()  # what the sweep does to a lock file it holds
+        fcntl.flock(holder, fcntl.LOCK_UN)
+    waiter.join(timeout=10)
+    assert not waiter.is_alive()
+    assert excluded == [True]
