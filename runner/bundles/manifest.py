@@ -16,7 +16,7 @@ from runner.bundles.errors import ManifestError
 
 RUNTIME = "wasm-component/v1"
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-NAME_PATTERN = _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _CAPABILITY = re.compile(r"cap:[a-z0-9][a-z0-9._-]*")
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?")
 
@@ -56,7 +56,7 @@ def parse_manifest(raw: bytes | str) -> Manifest:
     if not isinstance(data, dict):
         raise ManifestError("manifest.json must be a JSON object")
     name = _string(data, "name")
-    if not _NAME.fullmatch(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise ManifestError("manifest.json: 'name' must match [a-z0-9][a-z0-9-]{0,62}")
     runtime = _string(data, "runtime")
     if runtime != RUNTIME:
