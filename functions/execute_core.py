@@ -70,16 +70,6 @@ def run_execute(call: ExecuteCall, gateway: Gateway) -> ExecuteOutcome:
     idempotency_key = call.idempotency_key
     if idempotency_key is None and method not in SAFE_METHODS:
         idempotency_key = uuid.uuid4().hex
-    headers = pick(call.headers, EXECUTE_REQUEST_HEADERS)
-    headers.update(
-        {
-            "x-request-id": call.request_id,
-            "x-alga-tenant": call.tenant_id,
-            "x-alga-extension": call.extension_id,
-        }
-    )
-    if idempotency_key:
-        headers["x-idempotency-key"] = idempotency_key
     result = gateway.backend.execute(
         ExecuteRequest(
             request_id=call.request_id,
@@ -92,7 +82,7 @@ def run_execute(call: ExecuteCall, gateway: Gateway) -> ExecuteOutcome:
             version_id=install.version_id,
             config=install.config,
             query=call.query,
-            headers=headers,
+            headers=pick(call.headers, EXECUTE_REQUEST_HEADERS),
             body=call.body or None,
             idempotency_key=idempotency_key,
             timeout_ms=install.limits.get("timeout_ms"),

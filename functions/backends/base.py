@@ -27,6 +27,8 @@ class ExecuteRequest:
     version_id: str | None = None
     config: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
+    # The client's allowlisted headers; the routing headers (request id, tenant,
+    # extension, idempotency key) are added from the fields above on the wire.
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
     idempotency_key: str | None = None

@@ -209,7 +209,7 @@ def execute_payload(request: ExecuteRequest) -> dict[str, Any]:
             "method": request.method,
             "path": request.path,
             "query": dict(request.query),
-            "headers": dict(request.headers),
+            "headers": dict(request.headers) | execute_headers(request),
             "body_b64": base64.b64encode(body).decode("ascii") if body else None,
         },
         "limits": {
@@ -224,7 +224,8 @@ def execute_payload(request: ExecuteRequest) -> dict[str, Any]:
 
 
 def execute_headers(request: ExecuteRequest) -> dict[str, str]:
-    """Routing headers the runner requires as real HTTP headers, not only in JSON."""
+    """The routing headers, built only here: sent as real HTTP headers (the runner
+    requires them there) and over the client's values in the JSON `http.headers`."""
     headers = {
         "x-request-id": request.request_id,
         "x-alga-tenant": request.tenant_id,
