@@ -14,7 +14,6 @@ EXECUTE_REQUEST_HEADERS = frozenset(
     {"accept", "content-type", "accept-encoding", "user-agent", "x-request-id",
      "x-idempotency-key"}
 )  # fmt: skip
-ROUTING_HEADERS = ("x-request-id", "x-idempotency-key", "x-alga-tenant", "x-alga-extension")
 
 # Extension response -> client.
 EXECUTE_RESPONSE_HEADERS = frozenset(
