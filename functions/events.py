@@ -19,8 +19,6 @@ non-POST is 405.
 
 from __future__ import annotations
 
-import threading
-
 import flask
 from cloudevents.conversion import to_binary
 from cloudevents.exceptions import GenericException
@@ -35,7 +33,7 @@ from functions.event_errors import (
     UnsupportedEventType,
     classify,
 )
-from functions.event_replay import Claim, EventReplayStore, StoredReply
+from functions.event_replay import Claim, StoredReply
 from functions.event_types import (
     REQUEST_TYPE,
     EventKey,
@@ -62,7 +60,7 @@ def handle_event(request: flask.Request, gateway: Gateway, record: RequestRecord
     except Exception as exc:  # noqa: BLE001 - every failure must become a JSON response
         return _failure_response(exc, record)
     key = EventKey(source=event["source"], id=event["id"])
-    store = _replay_store(gateway)
+    store = gateway.replay
     state, stored = store.claim(key.as_tuple())
     if state is Claim.IN_FLIGHT:
         return _failure_response(EventInProgress(), record)
@@ -138,23 +136,3 @@ def _prefers_reply(request: flask.Request) -> bool:
             if name == "reply":
                 return True
     return False
-
-
-_store_lock = threading.Lock()
-_store_owner: Gateway | None = None
-_store: EventReplayStore | None = None
-
-
-def _replay_store(gateway: Gateway) -> EventReplayStore:
-    """One store per gateway (process); a rebuilt gateway (tests) starts a fresh one."""
-    global _store_owner, _store
-    with _store_lock:
-        if _store is None or _store_owner is not gateway:
-            settings = gateway.settings
-            _store = EventReplayStore(
-                ttl_s=settings.event_replay_ttl_s,
-                max_entries=settings.event_replay_max_entries,
-                in_flight_ttl_s=settings.timeout_s + 30,
-            )
-            _store_owner = gateway
-        return _store

@@ -1,8 +1,9 @@
 """The process-wide gateway: settings, runner backend, install registry, logger.
 
 Built once, on first use, under a lock; every target shares it so the runner's
-keep-alive connection pool and the registry cache live for the whole process.
-`reset_gateway` exists for tests and the emulator, which change the environment.
+keep-alive connection pool, the registry cache and the event replay store live for
+the whole process. `reset_gateway` exists for tests and the emulator, which change
+the environment; the next gateway starts with fresh ones.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from functions.backends import RunnerBackend, build_backend
 from functions.config import Settings, load_settings
+from functions.event_replay import EventReplayStore
 from functions.identity import TenantResolver
 from functions.install_registry import InstallRegistry, build_registry
 from functions.request_log import RequestLogger
@@ -24,6 +26,7 @@ class Gateway:
     registry: InstallRegistry
     tenants: TenantResolver
     log: RequestLogger
+    replay: EventReplayStore
 
     def close(self) -> None:
         self.backend.close()
@@ -38,6 +41,11 @@ def build_gateway(settings: Settings) -> Gateway:
         registry=build_registry(settings),
         tenants=TenantResolver(settings),
         log=RequestLogger(backend.kind, settings.log_level),
+        replay=EventReplayStore(
+            ttl_s=settings.event_replay_ttl_s,
+            max_entries=settings.event_replay_max_entries,
+            in_flight_ttl_s=settings.timeout_s + 30,
+        ),
     )
 
 

@@ -216,3 +216,11 @@ def test_oversized_event_message_names_the_event_limit(make_client, chunked):
         assert response.request.content_length == len(body)
     limit = 1000 * 4 // 3 + 64 * 1024  # the body may arrive base64-encoded, plus attributes
     assert response.get_json()["message"] == f"event exceeds {limit} bytes"
+
+
+def test_a_rebuilt_gateway_starts_with_an_empty_replay_store(make_client, runner):
+    """The replay store lives on the gateway: reset_gateway forgets answered events."""
+    post(make_client("execute_event"), request_event(GOOD, id="reset-1"))
+    assert len(runner.calls) == 1
+    post(make_client("execute_event"), request_event(GOOD, id="reset-1"))  # resets the gateway
+    assert len(runner.calls) == 2
