@@ -27,7 +27,10 @@ from urllib.parse import urlsplit
 BACKEND_KINDS = ("knative", "docker")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# Tenant and extension ids: 1-128 characters of [A-Za-z0-9._-], alphanumeric first.
+# Shared by identity and execute_core; it lives here because config imports no other
+# gateway module, so importing it can never form a cycle.
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class ConfigError(ValueError):
@@ -176,7 +179,7 @@ class _Env:
 
     def tenant(self, name: str) -> str | None:
         value = self.optional(name)
-        if value is not None and not _TENANT.match(value):
+        if value is not None and not IDENTIFIER.match(value):
             raise ConfigError(name, "must be a tenant id ([A-Za-z0-9._-], up to 128)", "dev")
         return value
 

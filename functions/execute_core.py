@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from functions.backends import ExecuteRequest
+from functions.config import IDENTIFIER
 from functions.errors import (
     BadRequest,
     InvalidIdempotencyKey,
@@ -25,7 +26,6 @@ from functions.header_policy import EXECUTE_REQUEST_HEADERS, EXECUTE_RESPONSE_HE
 
 EXECUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-EXTENSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,256}$")
 MAX_PATH_CHARS = 2048
@@ -107,7 +107,7 @@ def response_headers_for(extension_headers: Mapping[str, str], request_id: str) 
 def _validate(call: ExecuteCall, method: str, max_body_bytes: int) -> None:
     if method not in EXECUTE_METHODS:
         raise MethodNotAllowed(EXECUTE_METHODS)
-    if not EXTENSION_ID.match(call.extension_id):
+    if not IDENTIFIER.match(call.extension_id):
         raise BadRequest("extension id must be 1-128 characters of [A-Za-z0-9._-]")
     if not call.path.startswith("/") or len(call.path) > MAX_PATH_CHARS:
         raise BadRequest("extension path must start with / and be at most 2048 characters")

@@ -8,13 +8,10 @@ verified token replaces this resolver later without touching any route.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from functions.config import Settings
+from functions.config import IDENTIFIER, Settings
 from functions.errors import TenantRequired
-
-TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class TenantResolver:
@@ -30,7 +27,7 @@ class TenantResolver:
         """The tenant id; `headers` must have lower-case names."""
         value = (headers.get(self._header) or "").strip()
         if value:
-            if not TENANT_ID.match(value):
+            if not IDENTIFIER.match(value):
                 raise TenantRequired(f"{self._header} is not a valid tenant id")
             return value
         if self._dev_tenant:
