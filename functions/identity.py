@@ -16,12 +16,8 @@ from functions.errors import TenantRequired
 
 class TenantResolver:
     def __init__(self, settings: Settings) -> None:
-        self._header = settings.tenant_header.lower()
+        self._header = settings.tenant_header  # lower-cased by load_settings
         self._dev_tenant = settings.dev_tenant
-
-    @property
-    def header(self) -> str:
-        return self._header
 
     def resolve(self, headers: Mapping[str, str]) -> str:
         """The tenant id; `headers` must have lower-case names."""
