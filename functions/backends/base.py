@@ -37,7 +37,6 @@ class ExecuteRequest:
     fuel: int | None = None
     providers: tuple[str, ...] = ()
     secret_envelope: Mapping[str, Any] | None = None
-    user: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

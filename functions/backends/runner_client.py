@@ -219,7 +219,7 @@ def execute_payload(request: ExecuteRequest) -> dict[str, Any]:
         },
         "providers": list(request.providers),
         "secret_envelope": dict(request.secret_envelope) if request.secret_envelope else None,
-        "user": dict(request.user) if request.user else None,
+        "user": None,  # optional in the contract; the gateway has no verified user yet
     }
 
 
