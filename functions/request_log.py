@@ -64,9 +64,6 @@ class RequestRecord:
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is at emit time (works under capture)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stderr
