@@ -21,7 +21,7 @@ Event-specific errors extend the gateway's one ``GatewayError`` tree:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from functions.error_responses import ErrorPayload, error_payload
@@ -71,8 +71,6 @@ def classify(exc: BaseException, request_id: str) -> EventFailure:
         return EventFailure(Disposition.TRANSIENT, payload)
     if isinstance(exc, GatewayError) and 400 <= payload.status < 500:
         if payload.status in RETRIED_BY_BROKER:
-            payload = ErrorPayload(
-                NOT_RETRIED_STATUS, payload.code, payload.headers, payload.body, payload.log_detail
-            )
+            payload = replace(payload, status=NOT_RETRIED_STATUS)
         return EventFailure(Disposition.PERMANENT, payload)
     return EventFailure(Disposition.TRANSIENT, payload)
