@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functions.backends.base import RunnerBackend
 from functions.backends.docker import DockerRunnerBackend
 from functions.backends.knative import KnativeRunnerBackend
-from functions.config import ConfigError, Settings
+from functions.config import Settings
 
 BACKENDS: dict[str, Callable[[Settings], RunnerBackend]] = {
     "knative": KnativeRunnerBackend,
@@ -16,10 +16,5 @@ BACKENDS: dict[str, Callable[[Settings], RunnerBackend]] = {
 
 
 def build_backend(settings: Settings) -> RunnerBackend:
-    try:
-        make = BACKENDS[settings.runner_backend]
-    except KeyError:
-        raise ConfigError(
-            "RUNNER_BACKEND", f"must be one of {', '.join(BACKENDS)}", "knative"
-        ) from None
-    return make(settings)
+    """`load_settings` already refused any `RUNNER_BACKEND` outside `BACKEND_KINDS`."""
+    return BACKENDS[settings.runner_backend](settings)

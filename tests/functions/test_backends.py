@@ -14,8 +14,9 @@ import requests
 
 from functions.backends import RunnerBackend, build_backend
 from functions.backends.docker import DockerRunnerBackend, published_base_url
+from functions.backends.factory import BACKENDS
 from functions.backends.knative import KnativeRunnerBackend
-from functions.config import load_settings
+from functions.config import BACKEND_KINDS, load_settings
 from functions.errors import RunnerNotConfigured
 
 HASH = "sha256:" + "cd" * 32
@@ -34,6 +35,11 @@ def test_factory_selects_by_runner_backend(env, cls, kind) -> None:
     assert isinstance(backend, cls) and isinstance(backend, RunnerBackend)
     assert backend.kind == kind
     backend.close()
+
+
+def test_every_configurable_backend_kind_has_a_backend() -> None:
+    """load_settings validates RUNNER_BACKEND against BACKEND_KINDS; the factory trusts it."""
+    assert set(BACKENDS) == set(BACKEND_KINDS)
 
 
 def test_knative_gateway_works_without_the_docker_sdk(runner, registry_file) -> None:
