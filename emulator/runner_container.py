@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ import requests
 from emulator import console
 from emulator.compose import run_dev_runner
 from emulator.config import EmulatorSettings
-from emulator.errors import DockerUnavailableError, RunnerSupervisionError
+from emulator.errors import DockerUnavailableError, EmulatorError, RunnerSupervisionError
 from functions.backends.docker import COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL
 
 _BACK_UP_STATES = ("exited", "dead", "created")
@@ -77,17 +79,13 @@ class DockerRunnerSupervisor:
         """The service's containers, fully inspected; Docker's failures become
         `RunnerSupervisionError` naming only the exception type (no engine URLs)."""
         client = self.client
-        import docker.errors
-
         labels = [
             f"{COMPOSE_PROJECT_LABEL}={self.settings.compose_project}",
             f"{COMPOSE_SERVICE_LABEL}={self.settings.runner_service}",
         ]
-        try:
+        with _docker_api():
             # ignore_removed: Compose may remove a container between listing and inspecting.
             found = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
-        except (docker.errors.DockerException, requests.RequestException) as exc:
-            raise RunnerSupervisionError(f"docker API: {type(exc).__name__}") from None
         live = ("running", "restarting", "created")
         return sorted(found, key=lambda c: (c.status not in live, c.attrs.get("Created", "")))
 
@@ -189,7 +187,9 @@ class DockerRunnerSupervisor:
                 self._bring_back_if_down()
                 backoff = self.settings.watchdog_interval_s
             except Exception as exc:  # noqa: BLE001 - keep watching whatever happened
-                console.say("watchdog", f"could not bring the runner back: {exc}")
+                # Our own errors are written to be shown; anything else may carry engine URLs.
+                reason = str(exc) if isinstance(exc, EmulatorError) else type(exc).__name__
+                console.say("watchdog", f"could not bring the runner back: {reason}")
                 backoff = min(backoff * 2, 60.0)
                 self._stop.wait(backoff)
 
@@ -211,15 +211,29 @@ class DockerRunnerSupervisor:
             run_dev_runner(self.settings, "up")
         elif container.status == "paused":
             console.say("watchdog", f"runner container {container.name} is paused; unpausing it")
-            container.unpause()
+            with _docker_api():
+                container.unpause()
         elif container.status in _BACK_UP_STATES:
             console.say(
                 "watchdog", f"runner container {container.name} is {container.status}; starting it"
             )
-            container.start()
+            with _docker_api():
+                container.start()
         else:
             return
         self._count_recovery()
+
+
+@contextmanager
+def _docker_api() -> Iterator[None]:
+    """Turn the SDK's failures into `RunnerSupervisionError` naming only the exception
+    type: an `APIError`'s text can include the engine's internal URL."""
+    import docker.errors
+
+    try:
+        yield
+    except (docker.errors.DockerException, requests.RequestException) as exc:
+        raise RunnerSupervisionError(f"docker API: {type(exc).__name__}") from None
 
 
 def runner_healthy(base_url: str) -> bool:
