@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from emulator.errors import EmulatorConfigError
+from functions.config import EnvReader
 
 RUNNER_MODES = ("docker", "process", "external")
 COMPOSE_FILE_NAME = "docker-compose.runner-dev.yml"
@@ -55,24 +56,24 @@ class EmulatorSettings:
 
 def load_emulator_settings(environ: Mapping[str, str] | None = None) -> EmulatorSettings:
     """Read and validate the emulator's variables (default `os.environ`)."""
-    env = os.environ if environ is None else environ
-    root = find_project_root(Path(_text(env, "EXTGATE_PROJECT_ROOT", os.getcwd())))
-    state_dir = Path(_text(env, "EXTGATE_STATE_DIR", str(root / ".extgate")))
+    env = EnvReader(os.environ if environ is None else environ, error=EmulatorConfigError)
+    root = find_project_root(Path(env.text("EXTGATE_PROJECT_ROOT", os.getcwd())))
+    state_dir = Path(env.text("EXTGATE_STATE_DIR", str(root / ".extgate")))
     return EmulatorSettings(
-        host=_text(env, "EMULATOR_HOST", "127.0.0.1"),
+        host=env.text("EMULATOR_HOST", "127.0.0.1"),
         port=_port(env, "EMULATOR_PORT", 3000),
         app_upstream=_upstream(env),
-        runner_mode=_choice(env, "EMULATOR_RUNNER", "docker", RUNNER_MODES),
+        runner_mode=env.choice("EMULATOR_RUNNER", "docker", RUNNER_MODES),
         runner_port=_port(env, "RUNNER_DOCKER_PORT", 8085),
-        runner_docker_host=env.get("RUNNER_DOCKER_HOST", "").strip().rstrip("/") or None,
-        runner_service=_text(env, "RUNNER_DOCKER_SERVICE", "extension-runner"),
-        compose_project=_text(env, "COMPOSE_PROJECT_NAME", "extgate-dev"),
+        runner_docker_host=(env.optional("RUNNER_DOCKER_HOST") or "").rstrip("/") or None,
+        runner_service=env.text("RUNNER_DOCKER_SERVICE", "extension-runner"),
+        compose_project=env.text("COMPOSE_PROJECT_NAME", "extgate-dev"),
         project_root=root,
         state_dir=state_dir if state_dir.is_absolute() else root / state_dir,
-        runner_wait_s=float(_integer(env, "EMULATOR_RUNNER_WAIT_S", 180, "180")),
-        watchdog_interval_s=float(_integer(env, "EMULATOR_WATCHDOG_INTERVAL_S", 2, "2")),
+        runner_wait_s=float(env.integer("EMULATOR_RUNNER_WAIT_S", 180, "180")),
+        watchdog_interval_s=float(env.integer("EMULATOR_WATCHDOG_INTERVAL_S", 2, "2")),
         reload=_flag(env, "EMULATOR_RELOAD", True),
-        history_size=_integer(env, "EMULATOR_HISTORY_SIZE", 200, "200"),
+        history_size=env.integer("EMULATOR_HISTORY_SIZE", 200, "200"),
     )
 
 
@@ -85,39 +86,15 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
-def _text(env: Mapping[str, str], name: str, default: str) -> str:
-    return env.get(name, "").strip() or default
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, example: str) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise EmulatorConfigError(name, f"must be an integer (got {raw!r})", example) from None
-    if value < 1:
-        raise EmulatorConfigError(name, f"must be >= 1 (got {value})", example)
-    return value
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _integer(env, name, default, str(default))
+def _port(env: EnvReader, name: str, default: int) -> int:
+    value = env.integer(name, default, str(default))
     if value > 65535:
         raise EmulatorConfigError(name, f"must be a TCP port (got {value})", str(default))
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = env.get(name, "").strip().lower() or default
-    if value not in allowed:
-        raise EmulatorConfigError(name, f"must be one of {', '.join(allowed)}", default)
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
+def _flag(env: EnvReader, name: str, default: bool) -> bool:
+    raw = (env.optional(name) or "").lower()
     if not raw:
         return default
     if raw in ("1", "true", "yes", "on"):
@@ -127,9 +104,9 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise EmulatorConfigError(name, f"must be 1 or 0 (got {raw!r})", "1")
 
 
-def _upstream(env: Mapping[str, str]) -> str | None:
-    raw = env.get("EMULATOR_APP_UPSTREAM", "").strip()
-    if not raw:
+def _upstream(env: EnvReader) -> str | None:
+    raw = env.optional("EMULATOR_APP_UPSTREAM")
+    if raw is None:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:

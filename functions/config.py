@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -68,7 +68,7 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the environment (default `os.environ`) into `Settings`."""
-    env = _Env(os.environ if environ is None else environ)
+    env = EnvReader(os.environ if environ is None else environ)
     backend = env.choice("RUNNER_BACKEND", "knative", BACKEND_KINDS)
     base_url = env.url("RUNNER_BASE_URL", "http://extension-runner.extgate.svc.cluster.local")
     docker_host = env.url("RUNNER_DOCKER_HOST", "http://127.0.0.1:8085")
@@ -116,11 +116,20 @@ def _package_version() -> str:
         return "0.0.0+unknown"
 
 
-class _Env:
-    """Typed accessors over an environment mapping; empty values count as unset."""
+class EnvReader:
+    """Typed accessors over an environment mapping; empty values count as unset.
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    `error` builds the exception for a bad value from (variable, problem, example),
+    so the emulator can read its own variables with its own error class.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        error: Callable[[str, str, str], Exception] = ConfigError,
+    ) -> None:
         self._environ = environ
+        self._error = error
 
     def optional(self, name: str) -> str | None:
         value = self._environ.get(name, "").strip()
@@ -133,7 +142,7 @@ class _Env:
         raw = self.optional(name)
         value = default if raw is None else (raw.upper() if upper else raw.lower())
         if value not in allowed:
-            raise ConfigError(name, f"must be one of {', '.join(allowed)} (got {raw!r})", default)
+            raise self._error(name, f"must be one of {', '.join(allowed)} (got {raw!r})", default)
         return value
 
     def integer(self, name: str, default: int, example: str, minimum: int = 1) -> int:
@@ -143,9 +152,9 @@ class _Env:
         try:
             value = int(raw)
         except ValueError:
-            raise ConfigError(name, f"must be an integer (got {raw!r})", example) from None
+            raise self._error(name, f"must be an integer (got {raw!r})", example) from None
         if value < minimum:
-            raise ConfigError(name, f"must be >= {minimum} (got {value})", example)
+            raise self._error(name, f"must be >= {minimum} (got {value})", example)
         return value
 
     def url(self, name: str, example: str) -> str | None:
@@ -154,13 +163,13 @@ class _Env:
             return None
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(name, "must be an absolute http(s) URL", example)
+            raise self._error(name, "must be an absolute http(s) URL", example)
         try:
             parts.port  # noqa: B018 - raises ValueError on a malformed port
         except ValueError:
-            raise ConfigError(name, "has a malformed port", example) from None
+            raise self._error(name, "has a malformed port", example) from None
         if parts.query or parts.fragment:
-            raise ConfigError(name, "must not carry a query or fragment", example)
+            raise self._error(name, "must not carry a query or fragment", example)
         return raw.rstrip("/")
 
     def public_base(self, name: str, default: str) -> str:
@@ -169,18 +178,18 @@ class _Env:
             return default
         if raw.startswith("/") or urlsplit(raw).scheme in ("http", "https"):
             return raw.rstrip("/") or "/"
-        raise ConfigError(name, "must be a path or an absolute http(s) URL", "/runner")
+        raise self._error(name, "must be a path or an absolute http(s) URL", "/runner")
 
     def header_name(self, name: str, default: str) -> str:
         value = self.text(name, default)
         if not _HEADER_NAME.match(value):
-            raise ConfigError(name, "must be an HTTP header name", default)
+            raise self._error(name, "must be an HTTP header name", default)
         return value.lower()
 
     def tenant(self, name: str) -> str | None:
         value = self.optional(name)
         if value is not None and not IDENTIFIER.match(value):
-            raise ConfigError(name, "must be a tenant id ([A-Za-z0-9._-], up to 128)", "dev")
+            raise self._error(name, "must be a tenant id ([A-Za-z0-9._-], up to 128)", "dev")
         return value
 
 
@@ -210,7 +219,7 @@ def load_serving_settings(environ: Mapping[str, str] | None = None) -> ServingSe
     The grace period defaults to the gateway's runner timeout plus 5 s so an
     in-flight call can finish after SIGTERM; the worker timeout sits above both.
     """
-    env = _Env(os.environ if environ is None else environ)
+    env = EnvReader(os.environ if environ is None else environ)
     gateway_s = -(-env.integer("EXT_GATEWAY_TIMEOUT_MS", 30_000, "30000") // 1000)
     port = env.integer("PORT", 8080, "8080")
     if port > 65535:
