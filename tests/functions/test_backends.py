@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from functions.backends.factory import BACKENDS
 from functions.backends.knative import KnativeRunnerBackend
 from functions.config import BACKEND_KINDS, load_settings
 from functions.errors import RunnerNotConfigured
+from tests.support.loopback import wait_until
 
 HASH = "sha256:" + "cd" * 32
 
@@ -150,13 +150,12 @@ def test_docker_discovery_finds_the_labelled_container() -> None:
         backend = build_backend(settings)
         base = backend.identity().base_url
         assert base is not None and base.startswith("http://127.0.0.1:")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(base, timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_until(
+            lambda: requests.get(base, timeout=1) is not None,
+            30,
+            "http.server in the container",
+            interval_s=0.2,
+        )
         # python's http.server answers 404 for /healthz: reachable, but not healthy.
         assert backend.health().status_code == 404
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from functions.config import ConfigError, load_settings
+from tests.support.loopback import env_without
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def test_invalid_settings_name_the_variable(env: dict[str, str], expected: str) 
 
 
 def _serve_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))}
+    clean = env_without("RUNNER_", "EXT_")
     bindir = Path(sys.executable).parent
     return subprocess.run(
         [str(bindir / "functions-framework"), "--source", "functions/main.py",

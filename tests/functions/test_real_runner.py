@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 import subprocess
 import sys
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -22,16 +19,11 @@ import requests
 import zstandard
 
 from tests.functions.conftest import install_record
+from tests.support.loopback import env_without, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "build" / "bundles" / "sample.tar.zst"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +36,8 @@ def real_runner(tmp_path_factory):
     target = root / "store" / "sha256" / digest
     target.mkdir(parents=True)
     (target / "bundle.tar.zst").write_bytes(archive)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))}
+    port = free_port()
+    env = env_without("RUNNER_", "EXT_")
     env |= {
         "BUNDLE_STORE_BASE": str(root / "store"),
         "RUNNER_DATA_DIR": str(root / "data"),
@@ -60,16 +52,16 @@ def real_runner(tmp_path_factory):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"runner did not start: {process.stderr.read()[-2000:]}")
-            time.sleep(0.2)
+        try:
+            wait_until(
+                lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200,
+                60,
+                "runner /healthz",
+                interval_s=0.2,
+                alive=lambda: process.poll() is None,
+            )
+        except (RuntimeError, TimeoutError):
+            pytest.fail(f"runner did not start: {process.stderr.read()[-2000:]}")
         prepared = requests.post(
             f"{url}/v1/prepare", json={"content_hash": f"sha256:{digest}"},
             headers={"x-runner-service-token": "real-token"}, timeout=240,

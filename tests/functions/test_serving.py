@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,22 +14,17 @@ import pytest
 import requests
 
 from tests.functions.conftest import CONTENT_HASH
+from tests.support.loopback import env_without, free_port, wait_until
 from tests.support.runner_standin import GatedAsset
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS_FRAMEWORK = str(Path(sys.executable).parent / "functions-framework")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve(target: str, env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "EXT_"))}
+    port = free_port()
+    clean = env_without("RUNNER_", "EXT_")
     process = subprocess.Popen(
         [FUNCTIONS_FRAMEWORK, "--source", "functions/main.py", "--port", str(port),
          "--host", "127.0.0.1"],
@@ -40,16 +33,16 @@ def serve(target: str, env: dict[str, str]) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    out, err = process.communicate(timeout=5)
-                    pytest.fail(f"functions-framework did not start: {err[-2000:]}")
-                time.sleep(0.1)
+        try:
+            wait_until(
+                lambda: _accepts(port),
+                30,
+                "functions-framework port",
+                alive=lambda: process.poll() is None,
+            )
+        except (RuntimeError, TimeoutError):
+            out, err = process.communicate(timeout=5)
+            pytest.fail(f"functions-framework did not start: {err[-2000:]}")
         yield base
     finally:
         process.terminate()
@@ -58,6 +51,11 @@ def serve(target: str, env: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+def _accepts(port: int) -> bool:
+    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    return True
 
 
 @pytest.fixture(params=["knative", "docker"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from runner.config import ConfigError, load_settings
+from tests.support.loopback import RUNNER_ENV_PREFIXES, env_without
 
 
 def test_defaults(tmp_path):
@@ -73,7 +73,7 @@ def test_errors_name_the_variable_with_an_example(env, var):
 def test_wsgi_start_up_errors_are_one_line_exit_2(env, expected):
     result = subprocess.run(
         [sys.executable, "-c", "import runner.wsgi"],
-        env={**os.environ, **env},
+        env={**env_without(*RUNNER_ENV_PREFIXES), **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,11 +9,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,15 +23,10 @@ from werkzeug.serving import make_server
 from runner.app import create_app
 from runner.config import load_settings
 from tests.runner.execute_calls import execute_body, inner_json, routing
+from tests.support.loopback import RUNNER_ENV_PREFIXES, env_without, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def raw_get(port: int, path: str, headers: dict[str, str] | None = None):
@@ -92,7 +85,7 @@ def gunicorn_runner(bundle_store, sample_bundle, shared_runtime, tmp_path):
     shutil.copytree(shared_runtime.settings.compiled_cache_dir, tmp_path / "data" / "compiled")
     port = free_port()
     env = {
-        **os.environ,
+        **env_without(*RUNNER_ENV_PREFIXES),
         "PORT": str(port),
         "BUNDLE_STORE_BASE": str(bundle_store),
         "RUNNER_DATA_DIR": str(tmp_path / "data"),
@@ -108,17 +101,17 @@ def gunicorn_runner(bundle_store, sample_bundle, shared_runtime, tmp_path):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-        assert proc.poll() is None, proc.stdout.read()
-    else:
+    try:
+        wait_until(
+            lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200,
+            60,
+            "gunicorn runner /healthz",
+            interval_s=0.2,
+            alive=lambda: proc.poll() is None,
+        )
+    except (RuntimeError, TimeoutError) as exc:
         proc.kill()
-        pytest.fail("gunicorn runner did not become healthy: " + proc.stdout.read())
+        pytest.fail(f"gunicorn runner did not become healthy ({exc}): " + proc.stdout.read())
     yield base, proc
     if proc.poll() is None:
         proc.kill()
@@ -193,7 +186,7 @@ def _execute_pids(log: list[str]) -> set[str]:
 
 
 def test_gunicorn_config_error_is_one_line(tmp_path):
-    env = {**os.environ, "PORT": "http", "RUNNER_DATA_DIR": str(tmp_path)}
+    env = {**env_without(*RUNNER_ENV_PREFIXES), "PORT": "http", "RUNNER_DATA_DIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
         cwd=REPO,
@@ -222,7 +215,12 @@ def test_gunicorn_config_error_is_one_line(tmp_path):
 )
 def test_gunicorn_stops_once_on_a_bad_runner_setting(tmp_path, env, expected):
     """The master checks the settings: workers exiting 2 would be re-forked forever."""
-    env = {**os.environ, "PORT": str(free_port()), "RUNNER_DATA_DIR": str(tmp_path), **env}
+    env = {
+        **env_without(*RUNNER_ENV_PREFIXES),
+        "PORT": str(free_port()),
+        "RUNNER_DATA_DIR": str(tmp_path),
+        **env,
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
         cwd=REPO,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import requests
 
 from tests.runner.conftest import SAMPLE_DIR, publish
 from tests.runner.execute_calls import execute_body, inner_json, routing
+from tests.support.loopback import wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 IMAGE = "extgate/runner:dev"
@@ -59,23 +59,28 @@ def runner_container(sample_bundle):
         container.reload()
         port = container.ports["8080/tcp"][0]["HostPort"]
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass  # still starting
-            container.reload()
-            assert container.status in ("created", "running"), container.logs().decode()[-2000:]
-            time.sleep(0.5)
-        else:
+        try:
+            wait_until(
+                lambda: requests.get(f"{base}/healthz", timeout=5).status_code == 200,
+                90,
+                "runner container /healthz",
+                interval_s=0.5,
+                alive=lambda: _still_up(container),
+            )
+        except RuntimeError:
+            pytest.fail("runner container exited:\n" + container.logs().decode()[-2000:])
+        except TimeoutError:
             pytest.fail("runner container never became healthy:\n" + container.logs().decode())
         yield base, container
     finally:
         container.remove(force=True)
         volume.remove(force=True)
         shutil.rmtree(store, ignore_errors=True)
+
+
+def _still_up(container) -> bool:
+    container.reload()
+    return container.status in ("created", "running")
 
 
 def test_container_serves_sample_api_and_ui(runner_container, sample_bundle):

@@ -61,3 +61,7 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what}: not within {timeout_s:g} s")
         time.sleep(interval_s)
+
+
+RUNNER_ENV_PREFIXES = ("RUNNER_", "EXT_", "BUNDLE_", "IDEMPOTENCY_")
+"""Prefixes of the settings the runner reads: strip them before starting one."""
