@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from functions.install_registry import Install
+from functions.install_registry import Install, registry_records
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,12 @@ class InstalledList:
 def list_installs(registry_file: Path) -> InstalledList:
     """Every valid install in `registry_file`; bad records are reported, not raised."""
     try:
-        document = json.loads(registry_file.read_text())
+        records = registry_records(registry_file.read_text())
     except FileNotFoundError:
         return InstalledList((), ())
-    except (OSError, ValueError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return InstalledList((), (f"{registry_file.name} is unreadable or not JSON",))
-    records = document.get("installs") if isinstance(document, dict) else None
-    if not isinstance(records, list):
+    except ValueError:
         return InstalledList((), (f"{registry_file.name} has no 'installs' list",))
     installs, problems = [], []
     for index, record in enumerate(records):

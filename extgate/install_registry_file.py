@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from extgate.errors import CliError
+from functions.install_registry import registry_records
 
 
 def new_install_id() -> str:
@@ -31,13 +32,11 @@ def read_installs(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return registry_records(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise CliError(f"install registry {path} is not valid JSON; fix or delete it") from None
-    installs = data.get("installs") if isinstance(data, dict) else None
-    if not isinstance(installs, list):
-        raise CliError(f'install registry {path} must look like {{"installs": [...]}}')
-    return installs
+    except ValueError:
+        raise CliError(f'install registry {path} must look like {{"installs": [...]}}') from None
 
 
 @contextmanager

@@ -32,6 +32,20 @@ CACHE_MAX_ENTRIES = 10_000
 LIMIT_NAMES = ("timeout_ms", "memory_mb", "fuel")
 
 
+def registry_records(text: str) -> list[Any]:
+    """The records of a registry file's text, `{"installs": [...]}`, not yet validated.
+
+    Raises `json.JSONDecodeError` when the text is not JSON and a plain `ValueError`
+    when the top level has another shape; the gateway, the emulator and the CLI
+    each word those failures for their own readers.
+    """
+    document = json.loads(text)
+    records = document.get("installs") if isinstance(document, dict) else None
+    if not isinstance(records, list):
+        raise ValueError('top level must be {"installs": [...]}')
+    return records
+
+
 @dataclass(frozen=True)
 class Install:
     tenant_id: str
@@ -135,10 +149,7 @@ class FileInstallRegistry:
 
     def _read(self) -> dict[tuple[str, str], Install]:
         try:
-            document = json.loads(self._path.read_text(encoding="utf-8"))
-            records = document["installs"] if isinstance(document, dict) else None
-            if not isinstance(records, list):
-                raise ValueError('top level must be {"installs": [...]}')
+            records = registry_records(self._path.read_text(encoding="utf-8"))
             installs = [Install.from_record(record) for record in records]
         except (OSError, ValueError, KeyError) as exc:
             raise RegistryUnavailable(detail=f"install registry file invalid: {exc}") from None
