@@ -127,15 +127,14 @@ def load(call, total: int, concurrency: int) -> dict[str, float]:
 
 def direct_execute_call(runner_url: str, record: dict):
     """`GET /hello` sent to the runner as the gateway sends it for this install record
-    (the request fields as `functions.execute_core.run_execute` fills them)."""
+    (the request fields as `functions.execute_core.run_execute` fills them; the client
+    sent no headers, and `execute_payload` adds the routing ones itself)."""
     install = Install.from_record(record)
-    routing = {"x-request-id": "bench", "x-alga-tenant": install.tenant_id,
-               "x-alga-extension": install.extension_id}  # fmt: skip
     request = ExecuteRequest(
         request_id="bench", tenant_id=install.tenant_id, extension_id=install.extension_id,
         content_hash=install.content_hash, method="GET", path="/hello",
         install_id=install.install_id, version_id=install.version_id, config=install.config,
-        headers=routing, timeout_ms=install.limits.get("timeout_ms"),
+        timeout_ms=install.limits.get("timeout_ms"),
         memory_mb=install.limits.get("memory_mb"), fuel=install.limits.get("fuel"),
         providers=install.providers, secret_envelope=install.secret_envelope,
     )  # fmt: skip
