@@ -17,7 +17,7 @@ import pytest
 
 from functions.gateway import reset_gateway
 from functions.request_log import LOGGER_NAME
-from tests.support.runner_standin import RunnerStandIn
+from tests.support.runner_standin import RunnerStandIn, runner_standin  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN = str(REPO / "functions" / "main.py")
@@ -48,9 +48,9 @@ def install_record(**overrides: object) -> dict:
 
 
 @pytest.fixture
-def runner() -> Iterator[RunnerStandIn]:
-    with RunnerStandIn() as standin:
-        yield standin
+def runner(runner_standin: RunnerStandIn) -> RunnerStandIn:  # noqa: F811 - the fixture
+    """The shared stand-in under the short name these tests use."""
+    return runner_standin
 
 
 @pytest.fixture
