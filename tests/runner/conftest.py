@@ -22,11 +22,13 @@ from runner.app import create_app
 from runner.bundles import object_path, pack_bundle
 from runner.config import RunnerSettings, load_settings
 from runner.runtime import RunnerRuntime
-from tests.support.components import build_cached_component
+from tests.support.components import (  # noqa: F401 - fixtures
+    misbehaving_component,
+    sample_component,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "examples" / "sample-extension"
-MISBEHAVING_DIR = REPO / "tests" / "extensions" / "misbehaving"
 UI_RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "ui_rules"
 TENANT_HEADERS = {"x-alga-tenant": "acme", "x-alga-extension": "sample"}
 
@@ -41,11 +43,6 @@ class BuiltBundle:
         return self.content_hash.split(":", 1)[1]
 
 
-def build_cached(src: Path, name: str) -> Path:
-    """The engine tests' cached build (same componentize-py build as the CLI)."""
-    return build_cached_component(src, name).wasm
-
-
 def publish(store: Path, bundle_path: Path, hex_digest: str) -> None:
     target = store / object_path(hex_digest)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -57,38 +54,34 @@ def bundle_store(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("bundle-store")
 
 
-@pytest.fixture(scope="session")
-def sample_wasm() -> Path:
-    return build_cached(SAMPLE_DIR, "sample")
-
-
-@pytest.fixture(scope="session")
-def sample_bundle(sample_wasm, bundle_store, tmp_path_factory) -> BuiltBundle:
-    packed = pack_bundle(SAMPLE_DIR, sample_wasm, tmp_path_factory.mktemp("b") / "sample.tar.zst")
+def _publish_bundle(store: Path, src: Path, wasm: Path, out: Path) -> BuiltBundle:
+    """Pack ``src`` with ``wasm`` into ``out`` and publish it to ``store``."""
+    packed = pack_bundle(src, wasm, out)
     bundle = BuiltBundle(packed.path, packed.content_hash)
-    publish(bundle_store, packed.path, bundle.hex)
+    publish(store, packed.path, bundle.hex)
     return bundle
 
 
 @pytest.fixture(scope="session")
-def ui_rules_bundle(sample_wasm, bundle_store, tmp_path_factory) -> BuiltBundle:
+def sample_bundle(sample_component, bundle_store, tmp_path_factory) -> BuiltBundle:  # noqa: F811 - the fixture
+    out = tmp_path_factory.mktemp("b") / "sample.tar.zst"
+    return _publish_bundle(bundle_store, SAMPLE_DIR, sample_component.wasm, out)
+
+
+@pytest.fixture(scope="session")
+def ui_rules_bundle(sample_component, bundle_store, tmp_path_factory) -> BuiltBundle:  # noqa: F811 - the fixture
     """The real sample component with a UI made to exercise every ext-ui rule."""
-    packed = pack_bundle(UI_RULES_DIR, sample_wasm, tmp_path_factory.mktemp("b") / "ui.tar.zst")
-    bundle = BuiltBundle(packed.path, packed.content_hash)
-    publish(bundle_store, packed.path, bundle.hex)
-    return bundle
+    out = tmp_path_factory.mktemp("b") / "ui.tar.zst"
+    return _publish_bundle(bundle_store, UI_RULES_DIR, sample_component.wasm, out)
 
 
 @pytest.fixture(scope="session")
-def misbehaving_bundle(bundle_store, tmp_path_factory) -> BuiltBundle:
-    wasm = build_cached(MISBEHAVING_DIR, "misbehaving")
+def misbehaving_bundle(misbehaving_component, bundle_store, tmp_path_factory) -> BuiltBundle:  # noqa: F811 - the fixture
     src = tmp_path_factory.mktemp("misbehaving-src")
     manifest = json.loads((UI_RULES_DIR / "manifest.json").read_text())
     (src / "manifest.json").write_text(json.dumps({**manifest, "name": "misbehaving"}))
-    packed = pack_bundle(src, wasm, tmp_path_factory.mktemp("b") / "misbehaving.tar.zst")
-    bundle = BuiltBundle(packed.path, packed.content_hash)
-    publish(bundle_store, packed.path, bundle.hex)
-    return bundle
+    out = tmp_path_factory.mktemp("b") / "misbehaving.tar.zst"
+    return _publish_bundle(bundle_store, src, misbehaving_component.wasm, out)
 
 
 def runner_env(bundle_store: Path, data_dir: Path, **extra: str) -> dict[str, str]:

@@ -1,4 +1,7 @@
-"""Engine tests use real components built from examples/ and tests/extensions/."""
+"""Engine tests use real components built from examples/ and tests/extensions/.
+
+The component fixtures themselves come from tests/runner/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from runner.host import HostServices
-from tests.support.components import (  # noqa: F401 - fixtures
-    engine,
-    misbehaving_component,
-    sample_component,
-    warm_engine_cache,
-)
+from tests.support.components import engine, warm_engine_cache  # noqa: F401 - fixtures
 
 
 @pytest.fixture
