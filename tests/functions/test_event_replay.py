@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from functions.event_replay import Claim, EventReplayStore, StoredReply
+from tests.support.manual_clock import ManualClock
 
 REPLY = StoredReply(200, (("ce-id", "r1"),), b"{}")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make(clock, ttl=60.0, max_entries=3, in_flight=10.0):
@@ -22,7 +15,7 @@ def make(clock, ttl=60.0, max_entries=3, in_flight=10.0):
 
 
 def test_claim_complete_replay():
-    store = make(Clock())
+    store = make(ManualClock())
     assert store.claim(("s", "1")) == (Claim.CLAIMED, None)
     assert store.claim(("s", "1")) == (Claim.IN_FLIGHT, None)
     store.complete(("s", "1"), REPLY)
@@ -30,14 +23,14 @@ def test_claim_complete_replay():
 
 
 def test_released_claim_runs_again():
-    store = make(Clock())
+    store = make(ManualClock())
     store.claim(("s", "1"))
     store.release(("s", "1"))
     assert store.claim(("s", "1"))[0] is Claim.CLAIMED
 
 
 def test_release_never_drops_a_completed_reply():
-    store = make(Clock())
+    store = make(ManualClock())
     store.claim(("s", "1"))
     store.complete(("s", "1"), REPLY)
     store.release(("s", "1"))
@@ -45,7 +38,7 @@ def test_release_never_drops_a_completed_reply():
 
 
 def test_replies_expire_after_the_ttl():
-    clock = Clock()
+    clock = ManualClock()
     store = make(clock, ttl=60)
     store.claim(("s", "1"))
     store.complete(("s", "1"), REPLY)
@@ -56,7 +49,7 @@ def test_replies_expire_after_the_ttl():
 
 
 def test_abandoned_in_flight_claim_expires():
-    clock = Clock()
+    clock = ManualClock()
     store = make(clock, in_flight=10)
     store.claim(("s", "1"))
     clock.now += 11
@@ -64,7 +57,7 @@ def test_abandoned_in_flight_claim_expires():
 
 
 def test_store_is_bounded_oldest_first():
-    store = make(Clock(), max_entries=3)
+    store = make(ManualClock(), max_entries=3)
     for n in range(5):
         store.claim(("s", str(n)))
         store.complete(("s", str(n)), REPLY)
@@ -74,7 +67,7 @@ def test_store_is_bounded_oldest_first():
 
 
 def test_sweep_drops_expired_entries_of_other_keys():
-    clock = Clock()
+    clock = ManualClock()
     store = make(clock, ttl=5, max_entries=100)
     for n in range(10):
         store.claim(("s", str(n)))

@@ -8,30 +8,13 @@ import time
 import pytest
 
 from runner.idempotency import IdempotencyCache, IdempotencyKeyReused
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def counter_compute(status: int = 200):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return {"status": status, "n": len(calls)}
-
-    return compute, calls
+from tests.support.manual_clock import ManualClock, counting_compute
 
 
 def test_replay_within_ttl_then_expire(tmp_path):
-    clock = Clock()
+    clock = ManualClock()
     cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10, clock=clock)
-    compute, calls = counter_compute()
+    compute, calls = counting_compute()
     assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, False)
     assert cache.run(("t", "e", "k"), "fp", compute) == ({"status": 200, "n": 1}, True)
     clock.now += 61
@@ -41,7 +24,7 @@ def test_replay_within_ttl_then_expire(tmp_path):
 
 def test_scope_separates_tenants_and_extensions(tmp_path):
     cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
-    compute, calls = counter_compute()
+    compute, calls = counting_compute()
     for scope in (("a", "e", "k"), ("b", "e", "k"), ("a", "f", "k")):
         assert cache.run(scope, "fp", compute)[1] is False
     assert len(calls) == 3
@@ -49,7 +32,7 @@ def test_scope_separates_tenants_and_extensions(tmp_path):
 
 def test_bounded_lru(tmp_path):
     cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=3)
-    compute, calls = counter_compute()
+    compute, calls = counting_compute()
     for i in range(5):
         cache.run(("t", "e", str(i)), "fp", compute)
     assert len(cache) == 3
@@ -61,7 +44,7 @@ def test_bounded_lru(tmp_path):
 
 def test_server_errors_are_not_kept(tmp_path):
     cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
-    compute, calls = counter_compute(status=504)
+    compute, calls = counting_compute(status=504)
     cache.run(("t", "e", "k"), "fp", compute)
     assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
     assert len(calls) == 2
@@ -75,13 +58,13 @@ def test_exceptions_release_the_key(tmp_path):
 
     with pytest.raises(RuntimeError):
         cache.run(("t", "e", "k"), "fp", boom)
-    compute, _ = counter_compute()
+    compute, _ = counting_compute()
     assert cache.run(("t", "e", "k"), "fp", compute)[1] is False
 
 
 def test_different_request_same_key_is_refused(tmp_path):
     cache = IdempotencyCache(tmp_path / "idem.sqlite3", ttl_s=60, max_entries=10)
-    compute, _ = counter_compute()
+    compute, _ = counting_compute()
     cache.run(("t", "e", "k"), "fp-1", compute)
     with pytest.raises(IdempotencyKeyReused):
         cache.run(("t", "e", "k"), "fp-2", compute)

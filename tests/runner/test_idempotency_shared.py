@@ -12,32 +12,15 @@ import threading
 import pytest
 
 from runner.idempotency import IdempotencyCache, IdempotencyKeyReused
+from tests.support.manual_clock import ManualClock, counting_compute
 
 SCOPE = ("t", "e", "k")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def counting(status: int = 200):
-    calls: list[int] = []
-
-    def compute():
-        calls.append(1)
-        return {"status": status, "n": len(calls)}
-
-    return compute, calls
 
 
 @pytest.fixture
 def pair(tmp_path):
     """Two 'processes' over one file, on one controllable clock."""
-    clock = Clock()
+    clock = ManualClock(start=1_000_000.0)
     path = tmp_path / "idempotency.sqlite3"
     a, b = (
         IdempotencyCache(path, ttl_s=60, max_entries=10, clock=clock, claim_ttl_s=30)
@@ -50,7 +33,7 @@ def pair(tmp_path):
 
 def test_second_process_replays_the_first_ones_outcome(pair):
     a, b, _ = pair
-    compute, calls = counting()
+    compute, calls = counting_compute()
     assert a.run(SCOPE, "fp", compute) == ({"status": 200, "n": 1}, False)
     assert b.run(SCOPE, "fp", compute) == ({"status": 200, "n": 1}, True)
     assert len(calls) == 1
@@ -60,7 +43,7 @@ def test_second_process_replays_the_first_ones_outcome(pair):
 
 def test_outcome_survives_a_restart(tmp_path):
     path = tmp_path / "idempotency.sqlite3"
-    compute, calls = counting(201)
+    compute, calls = counting_compute(201)
     first = IdempotencyCache(path, ttl_s=60, max_entries=10)
     first.run(SCOPE, "fp", compute)
     first.close()
@@ -109,7 +92,7 @@ def test_waiter_retries_itself_when_the_owner_fails(pair):
     owner = threading.Thread(target=lambda: a.run(SCOPE, "fp", failing))
     owner.start()
     assert started.wait(10)
-    compute, calls = counting()
+    compute, calls = counting_compute()
     result = []
     waiter = threading.Thread(target=lambda: result.append(b.run(SCOPE, "fp", compute)))
     waiter.start()
@@ -126,7 +109,7 @@ def test_claim_of_a_dead_owner_is_taken_over_after_it_expires(pair):
     assert dead.kind == "owner"
     assert b.store.acquire(SCOPE, "fp", clock(), b.claim_ttl_s).kind == "pending"
     clock.now += 31
-    compute, calls = counting()
+    compute, calls = counting_compute()
     assert b.run(SCOPE, "fp", compute) == ({"status": 200, "n": 1}, False)
     # A late completion by the old owner does not overwrite the new outcome.
     a.store.complete(SCOPE, dead.token, {"status": 200, "n": 99}, clock() + 60)
@@ -139,7 +122,7 @@ def test_live_claim_bounds_the_wait_then_runs_uncached(tmp_path):
     a = IdempotencyCache(path, ttl_s=60, max_entries=10)
     b = IdempotencyCache(path, ttl_s=60, max_entries=10, wait_timeout_s=0.2)
     a.store.acquire(SCOPE, "fp", a.clock(), 3600)  # a stuck but live owner
-    compute, calls = counting()
+    compute, calls = counting_compute()
     assert b.run(SCOPE, "fp", compute) == ({"status": 200, "n": 1}, False)
     assert len(calls) == 1
     assert b.store.is_pending(SCOPE, b.clock())  # the owner's claim is left alone
@@ -147,7 +130,7 @@ def test_live_claim_bounds_the_wait_then_runs_uncached(tmp_path):
 
 def test_ttl_expiry_is_seen_by_every_process(pair):
     a, b, clock = pair
-    compute, calls = counting()
+    compute, calls = counting_compute()
     a.run(SCOPE, "fp", compute)
     clock.now += 59
     assert b.run(SCOPE, "fp", compute)[1] is True
@@ -162,7 +145,7 @@ def test_bound_evicts_least_recently_used_done_entries_never_in_flight(tmp_path)
     b = IdempotencyCache(path, ttl_s=60, max_entries=3)
     in_flight = ("t", "e", "in-flight")
     assert a.store.acquire(in_flight, "fp", a.clock(), 30).kind == "owner"
-    compute, calls = counting()
+    compute, calls = counting_compute()
     a.run(("t", "e", "0"), "fp", compute)
     b.run(("t", "e", "1"), "fp", compute)
     a.run(("t", "e", "0"), "fp", compute)  # replayed: "0" is now more recent than "1"
