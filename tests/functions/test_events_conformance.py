@@ -26,7 +26,6 @@ from cloudevents.http import from_http
 from functions.event_types import REQUEST_TYPE
 
 CASES_DIR = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "cloudevents"
-REQUIRED = ("specversion", "type", "id", "source")
 
 
 @dataclass

@@ -30,7 +30,6 @@ from tests.support.components import (  # noqa: F401 - fixtures
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "examples" / "sample-extension"
 UI_RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "ui_rules"
-TENANT_HEADERS = {"x-alga-tenant": "acme", "x-alga-extension": "sample"}
 
 
 @dataclass(frozen=True)
