@@ -20,7 +20,7 @@ from emulator.runner_process import ExternalRunner
 from emulator.status import EmulatorContext
 from emulator.targets import Targets, load_targets
 from functions.gateway import get_gateway, reset_gateway
-from tests.support.runner_standin import RunnerStandIn
+from tests.support.runner_standin import RunnerStandIn, runner_standin  # noqa: F401 - a fixture
 
 CONTENT_HASH = "sha256:" + "cd" * 32
 GATEWAY_ENV = (
@@ -53,15 +53,12 @@ class RunningEmulator:
 
 
 @pytest.fixture
-def runner() -> Iterator[RunnerStandIn]:
-    with RunnerStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def start_emulator(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: RunnerStandIn
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    runner_standin: RunnerStandIn,  # noqa: F811 - the fixture
 ) -> Iterator[Callable[..., RunningEmulator]]:
+    runner = runner_standin
     servers: list[BaseWSGIServer] = []
 
     def start(app_upstream: str | None = None, targets: Targets | None = None, **env: str):

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,18 +20,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import loopback
+from tests.support.loopback import env_without, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_SRC = REPO / "examples" / "sample-extension"
 SAMPLE_BUNDLE = REPO / "build" / "bundles" / "sample.tar.zst"
 RUNNER_IMAGE = "extgate/runner:dev"
 FUNCTIONS_IMAGE = "extgate/functions:dev"
 GATEWAY_TIMEOUT_MS = 8000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loud_skip(reason: str) -> None:
@@ -116,17 +110,12 @@ class Stack:
 
 
 def wait_until(check, timeout: float, what: str, stack: Stack | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except requests.RequestException:
-            value = None
-        if value:
-            return value
-        time.sleep(0.5)
-    tail = f"\nemulator log:\n{stack.log_tail()}" if stack else ""
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
+    """`loopback.wait_until` every 0.5 s; on time-out, fail with the emulator's log tail."""
+    try:
+        return loopback.wait_until(check, timeout, what, interval_s=0.5)
+    except TimeoutError:
+        tail = f"\nemulator log:\n{stack.log_tail()}" if stack else ""
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{tail}") from None
 
 
 def start_stack(tmp_root: Path) -> Stack:
@@ -138,7 +127,7 @@ def start_stack(tmp_root: Path) -> Stack:
     (state / "bundles").mkdir(mode=0o755)
     project = f"extgate-test-{uuid.uuid4().hex[:8]}"
     runner_port, emulator_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "RUNNER_"))}
+    env = env_without("EMULATOR_", "RUNNER_")
     env.update(
         COMPOSE_PROJECT_NAME=project,
         RUNNER_DOCKER_PORT=str(runner_port),
@@ -192,10 +181,3 @@ def stop_stack(stack: Stack) -> None:
             stack.process.wait()
     stack.dev_runner("clean", timeout=300)
     print(f"\nemulator log kept at {stack.log_path}", file=sys.stderr)
-
-
-def copy_artifact(path: Path, name: str) -> Path:
-    target = REPO / "artifacts" / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    return target

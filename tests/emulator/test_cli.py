@@ -18,19 +18,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.runner_standin import RunnerStandIn
+from tests.support.loopback import env_without, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def emulator_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "RUNNER_"))}
+    env = env_without("EMULATOR_", "RUNNER_")
     env.update(EXTGATE_STATE_DIR=str(tmp_path / "state"), COMPOSE_PROJECT_NAME="emu-cli-test")
     env.update(extra)
     return env
@@ -79,13 +73,12 @@ def test_bad_setting_names_the_variable(tmp_path):
     )
 
 
-def test_bad_gateway_setting_stops_the_server_with_one_line(tmp_path):
-    with RunnerStandIn() as runner:
-        env = emulator_env(
-            tmp_path, EMULATOR_PORT=str(free_port()), RUNNER_DOCKER_HOST=runner.url,
-            EXT_GATEWAY_TIMEOUT_MS="soon",
-        )  # fmt: skip
-        result = run_emulator(env, "--no-reload", "--runner", "external")
+def test_bad_gateway_setting_stops_the_server_with_one_line(tmp_path, runner_standin):
+    env = emulator_env(
+        tmp_path, EMULATOR_PORT=str(free_port()), RUNNER_DOCKER_HOST=runner_standin.url,
+        EXT_GATEWAY_TIMEOUT_MS="soon",
+    )  # fmt: skip
+    result = run_emulator(env, "--no-reload", "--runner", "external")
     assert result.returncode == 2
     assert "EXT_GATEWAY_TIMEOUT_MS" in result.stderr and "Traceback" not in result.stderr
 
@@ -111,17 +104,11 @@ def _serving_pid(url: str) -> int | None:
     return status["emulator"]["pid"] if status else None
 
 
-def _wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+def _healthy(url: str) -> bool:
+    return requests.get(f"{url}/healthz", timeout=5).status_code == 200
 
 
-def test_an_edit_restarts_the_server_but_not_the_runner(tmp_path):
+def test_an_edit_restarts_the_server_but_not_the_runner(tmp_path, runner_standin):
     """The reloader's child is replaced after an edit under functions/; the parent stays."""
     project = tmp_path / "project"
     (project / "functions").mkdir(parents=True)
@@ -131,27 +118,30 @@ def test_an_edit_restarts_the_server_but_not_the_runner(tmp_path):
     watched.write_text("VALUE = 1\n")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with RunnerStandIn() as runner:
-        env = emulator_env(
-            tmp_path, EMULATOR_PORT=str(port), RUNNER_DOCKER_HOST=runner.url,
-            EXTGATE_PROJECT_ROOT=str(project), EMULATOR_RUNNER="external",
-        )  # fmt: skip
-        parent = subprocess.Popen(
-            [sys.executable, "-m", "emulator"], env=env, cwd=REPO,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        try:
-            first = _wait_for(lambda: _status(url))["emulator"]["pid"]
-            assert first != parent.pid
-            time.sleep(1.1)  # a new mtime on filesystems with coarse timestamps
-            watched.write_text("VALUE = 2\n")
-            second = _wait_for(lambda: _serving_pid(url) not in (None, first) and _serving_pid(url))
-            assert second not in (first, parent.pid)
-            assert parent.poll() is None
-            assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
-        finally:
-            parent.send_signal(signal.SIGTERM)
-            out, _ = parent.communicate(timeout=30)
+    env = emulator_env(
+        tmp_path, EMULATOR_PORT=str(port), RUNNER_DOCKER_HOST=runner_standin.url,
+        EXTGATE_PROJECT_ROOT=str(project), EMULATOR_RUNNER="external",
+    )  # fmt: skip
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "emulator"], env=env, cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        first = wait_until(lambda: _status(url), 30, "the first server")["emulator"]["pid"]
+        assert first != parent.pid
+        time.sleep(1.1)  # a new mtime on filesystems with coarse timestamps
+        watched.write_text("VALUE = 2\n")
+        second = wait_until(
+            lambda: _serving_pid(url) not in (None, first) and _serving_pid(url),
+            30,
+            "a new server after the edit",
+        )
+        assert second not in (first, parent.pid)
+        assert parent.poll() is None
+        assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        out, _ = parent.communicate(timeout=30)
     assert "functions/handler.py changed; restarting" in out
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/livez", timeout=2)  # the child went with its parent
@@ -172,7 +162,7 @@ def test_process_runner_fallback_serves_and_is_brought_back(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        _wait_for(lambda: _get_status(f"{url}/healthz") == 200, timeout=90)
+        wait_until(lambda: _healthy(url), 90, "/healthz")
         health = requests.get(f"{url}/healthz", timeout=5).json()
         assert health["backend"] == {
             "kind": "docker",
@@ -182,10 +172,12 @@ def test_process_runner_fallback_serves_and_is_brought_back(tmp_path):
         assert runner["mode"] == "process" and runner["status"] == "running"
         first_pid = runner["pid"]
         os.kill(first_pid, signal.SIGKILL)
-        _wait_for(
-            lambda: (_status(url) or {}).get("runner", {}).get("pid") not in (None, first_pid)
+        wait_until(
+            lambda: (_status(url) or {}).get("runner", {}).get("pid") not in (None, first_pid),
+            30,
+            "a new runner process",
         )
-        _wait_for(lambda: _get_status(f"{url}/healthz") == 200, timeout=90)
+        wait_until(lambda: _healthy(url), 90, "/healthz")
         assert _status(url)["runner"]["watchdog_recoveries"] >= 1
     finally:
         parent.send_signal(signal.SIGTERM)
@@ -194,13 +186,6 @@ def test_process_runner_fallback_serves_and_is_brought_back(tmp_path):
     assert "Traceback" not in out
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{runner_port}/healthz", timeout=2)  # ours, so stopped
-
-
-def _get_status(url: str) -> int | None:
-    try:
-        return requests.get(url, timeout=5).status_code
-    except requests.RequestException:
-        return None
 
 
 def test_signals_during_cleanup_do_not_cut_it_short(tmp_path):
@@ -219,7 +204,7 @@ def test_signals_during_cleanup_do_not_cut_it_short(tmp_path):
     )  # fmt: skip
     runner_pid = None
     try:
-        _wait_for(lambda: _get_status(f"http://127.0.0.1:{port}/healthz") == 200, timeout=90)
+        wait_until(lambda: _healthy(f"http://127.0.0.1:{port}"), 90, "/healthz")
         runner_pid = _status(f"http://127.0.0.1:{port}")["runner"]["pid"]
         deadline = time.monotonic() + 30
         while parent.poll() is None and time.monotonic() < deadline:
