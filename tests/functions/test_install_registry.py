@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from functions.errors import NotInstalled, RegistryUnavailable
 from functions.install_registry import FileInstallRegistry, HttpInstallRegistry, Install
 from tests.functions.conftest import CONTENT_HASH, install_record
+from tests.support.loopback import serve_http
 
 
 def test_file_registry_reads_and_reloads_on_change(tmp_path) -> None:
@@ -86,12 +86,8 @@ class _Registry(BaseHTTPRequestHandler):
 @pytest.fixture
 def registry_server():
     _Registry.hits, _Registry.status = [], 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_http(_Registry) as base_url:
+        yield base_url
 
 
 def test_http_registry_caches_hits_and_misses(registry_server) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.functions.conftest import CONTENT_HASH
+from tests.support.loopback import serve_http
 from tests.support.runner_standin import GatedAsset
 
 ASSET_KEY = f"sample/{CONTENT_HASH}/app.js"
@@ -160,12 +160,8 @@ class _TokenCheckingRunner(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def token_checking_runner() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenCheckingRunner)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_http(_TokenCheckingRunner) as base_url:
+        yield base_url
 
 
 @pytest.mark.parametrize("status", [401, 403])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 import http.server
@@ -23,7 +24,13 @@ from werkzeug.serving import make_server
 from runner.app import create_app
 from runner.config import load_settings
 from tests.runner.execute_calls import execute_body, inner_json, routing
-from tests.support.loopback import RUNNER_ENV_PREFIXES, env_without, free_port, wait_until
+from tests.support.loopback import (
+    RUNNER_ENV_PREFIXES,
+    env_without,
+    free_port,
+    serve_http,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -250,34 +257,32 @@ class QuietFiles(http.server.SimpleHTTPRequestHandler):
 def test_runner_on_an_http_bundle_store(bundle_store, sample_bundle, shared_runtime, tmp_path):
     """BUNDLE_STORE_BASE=http://...: the app fetches from a real loopback HTTP server."""
     handler = functools.partial(QuietFiles, directory=str(bundle_store))
-    store_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=store_server.serve_forever, daemon=True).start()
     shared_runtime.prepare(sample_bundle.content_hash)  # reuse the compiled component
     shutil.copytree(shared_runtime.settings.compiled_cache_dir, tmp_path / "data" / "compiled")
-    env = {
-        "BUNDLE_STORE_BASE": f"http://127.0.0.1:{store_server.server_address[1]}",
-        "RUNNER_DATA_DIR": str(tmp_path / "data"),
-    }
-    app = create_app(load_settings(env))
-    client = app.test_client()
-    try:
-        health = client.get("/healthz").get_json()
-        assert health["checks"]["bundle_store"] == "ok"
-        assert health["checks"]["bundle_store_kind"] == "http"
-        body = execute_body(sample_bundle.content_hash, "/hello")
-        out = client.post("/v1/execute", json=body, headers=routing()).get_json()
-        assert out["status"] == 200 and inner_json(out)["tenant"] == "acme"
-        missing = execute_body("sha256:" + "9" * 64, "/hello")
-        out = client.post("/v1/execute", json=missing, headers=routing()).get_json()
-        assert out["status"] == 502 and out["error"].startswith("bundle_fetch_failed")
-        assert "127.0.0.1" not in out["error"]  # no internal URLs leak
-        store_server.shutdown()
-        store_server.server_close()
-        health = client.get("/healthz")
-        assert health.status_code == 503
-        assert health.get_json()["checks"]["bundle_store"].startswith("unavailable")
-        # Already-extracted bundles keep working while the store is down.
-        out = client.post("/v1/execute", json=body, headers=routing()).get_json()
-        assert out["status"] == 200
-    finally:
-        app.extensions["extgate.runner"].close()
+    with contextlib.ExitStack() as store:
+        env = {
+            "BUNDLE_STORE_BASE": store.enter_context(serve_http(handler)),
+            "RUNNER_DATA_DIR": str(tmp_path / "data"),
+        }
+        app = create_app(load_settings(env))
+        client = app.test_client()
+        try:
+            health = client.get("/healthz").get_json()
+            assert health["checks"]["bundle_store"] == "ok"
+            assert health["checks"]["bundle_store_kind"] == "http"
+            body = execute_body(sample_bundle.content_hash, "/hello")
+            out = client.post("/v1/execute", json=body, headers=routing()).get_json()
+            assert out["status"] == 200 and inner_json(out)["tenant"] == "acme"
+            missing = execute_body("sha256:" + "9" * 64, "/hello")
+            out = client.post("/v1/execute", json=missing, headers=routing()).get_json()
+            assert out["status"] == 502 and out["error"].startswith("bundle_fetch_failed")
+            assert "127.0.0.1" not in out["error"]  # no internal URLs leak
+            store.close()  # the bundle store goes down
+            health = client.get("/healthz")
+            assert health.status_code == 503
+            assert health.get_json()["checks"]["bundle_store"].startswith("unavailable")
+            # Already-extracted bundles keep working while the store is down.
+            out = client.post("/v1/execute", json=body, headers=routing()).get_json()
+            assert out["status"] == 200
+        finally:
+            app.extensions["extgate.runner"].close()

@@ -7,14 +7,19 @@
   does not leak into a server a test or bench starts.
 - ``wait_until(check, timeout_s, what)``: poll until ``check()`` is truthy, sleeping
   between tries; connection errors count as "not yet", a dead process as "never".
+- ``serve_http(handler)``: a real threaded HTTP server for ``handler`` on loopback,
+  for the upstreams, stores and registries the code under test calls.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 
 import requests
@@ -26,6 +31,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_http(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 in a thread; yield the base URL, then shut down."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def env_without(*prefixes: str) -> dict[str, str]:

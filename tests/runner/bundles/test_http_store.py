@@ -2,7 +2,6 @@
 
 import functools
 import http.server
-import threading
 
 import pytest
 
@@ -10,6 +9,7 @@ from runner.bundles import BundleCache, object_path, pack_bundle
 from runner.bundles.errors import BundleNotFound, BundleStoreUnavailable
 from runner.bundles.store import HttpBundleStore, build_bundle_store
 from runner.config import load_settings
+from tests.support.loopback import serve_http
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -22,12 +22,8 @@ def http_store_dir(tmp_path):
     root = tmp_path / "served"
     root.mkdir()
     handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}/bucket"
-    server.shutdown()
-    server.server_close()
+    with serve_http(handler) as base_url:
+        yield root, f"{base_url}/bucket"
 
 
 def test_fetch_over_http_and_verify(bundle_src, tmp_path, http_store_dir):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from runner.errors import SecretDecryptFailed, UnknownCapabilities
 from tests.runner.engine.invocations import invocation
+from tests.support.loopback import serve_http
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +36,8 @@ class Hello(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/data"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_http(Hello) as base_url:
+        yield f"{base_url}/data"
 
 
 def test_storage_without_grant_is_denied_not_a_trap(engine, host, sample_component):
