@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -19,7 +18,13 @@ import requests
 import zstandard
 
 from tests.functions.conftest import install_record
-from tests.support.loopback import env_without, free_port, wait_until
+from tests.support.loopback import (
+    RUNNER_ENV_PREFIXES,
+    RUNNER_GUNICORN,
+    env_without,
+    free_port,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "build" / "bundles" / "sample.tar.zst"
@@ -37,7 +42,7 @@ def real_runner(tmp_path_factory):
     target.mkdir(parents=True)
     (target / "bundle.tar.zst").write_bytes(archive)
     port = free_port()
-    env = env_without("RUNNER_", "EXT_")
+    env = env_without(*RUNNER_ENV_PREFIXES)
     env |= {
         "BUNDLE_STORE_BASE": str(root / "store"),
         "RUNNER_DATA_DIR": str(root / "data"),
@@ -45,9 +50,8 @@ def real_runner(tmp_path_factory):
         "RUNNER_SERVICE_TOKEN": "real-token",
         "LOG_LEVEL": "WARNING",
     }
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
     process = subprocess.Popen(
-        [gunicorn, "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        RUNNER_GUNICORN,
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from runner.config import load_settings
 from tests.runner.execute_calls import execute_body, inner_json, routing
 from tests.support.loopback import (
     RUNNER_ENV_PREFIXES,
+    RUNNER_GUNICORN,
     env_without,
     free_port,
     serve_http,
@@ -100,7 +100,7 @@ def gunicorn_runner(bundle_store, sample_bundle, shared_runtime, tmp_path):
         "RUNNER_THREADS": "4",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        RUNNER_GUNICORN,
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -195,7 +195,7 @@ def _execute_pids(log: list[str]) -> set[str]:
 def test_gunicorn_config_error_is_one_line(tmp_path):
     env = {**env_without(*RUNNER_ENV_PREFIXES), "PORT": "http", "RUNNER_DATA_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        RUNNER_GUNICORN,
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -229,7 +229,7 @@ def test_gunicorn_stops_once_on_a_bad_runner_setting(tmp_path, env, expected):
         **env,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app"],
+        RUNNER_GUNICORN,
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -84,3 +85,8 @@ def wait_until(
 
 RUNNER_ENV_PREFIXES = ("RUNNER_", "EXT_", "BUNDLE_", "IDEMPOTENCY_")
 """Prefixes of the settings the runner reads: strip them before starting one."""
+
+RUNNER_GUNICORN = (
+    sys.executable, "-m", "gunicorn", "-c", "python:runner.gunicorn_conf", "runner.wsgi:app",
+)  # fmt: skip
+"""The runner served as its image serves it (run with ``cwd`` at the repository root)."""
